@@ -1,0 +1,117 @@
+// mmu_core/mutations.h: the catalogue of known bugs, each a named switch.
+//
+// A mutation reproduces exactly one bug from ../shared/design/kvm-mmu.md (the
+// section is in its name: M2.x is §2, the split spte). Models run the correct
+// core and, as negative twins, the core with one mutation; the twin must fail
+// for the reason the mutation names.
+//
+// Mutations cannot be left on by accident:
+//  - there is no global switch: a Mutations value is handed to the object it
+//    mutates (Vm, SplitSptePage, ...) at construction and is empty by default;
+//  - the only way to make a non-empty one is Mutations::Inject(...), so every
+//    mutated run is visible in the code or on a command line (--mutation);
+//  - every engine prints the active mutations in its report header.
+//
+// `bazel run //mmu_core:mutations` prints this catalogue.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mmu {
+
+#define MMU_MUTATION_LIST(X)                                                                          \
+  X(M2_1, "M2.1", "split-spte", "__set_spte writes the low word first: P appears with the old high word") \
+  X(M2_2, "M2.2", "split-spte", "the fast clear writes the high word first: the reader returns {0, low}") \
+  X(M2_3, "M2.3", "split-spte", "clear_spte_count is bumped before the clear instead of after it")   \
+  X(M2_4, "M2.4", "split-spte", "__get_spte_lockless does not recheck clear_spte_count")              \
+  X(M2_5, "M2.5", "split-spte", "__get_spte_lockless does not recheck the low word")                 \
+  X(M2_6, "M2.6", "split-spte", "no rmb between the low and high loads (relaxed loads)")             \
+  X(M2_7, "M2.7", "split-spte", "mmu_spte_update changes the high word (toggles NX) present->present") \
+  X(M2_8, "M2.8", "split-spte", "the slow clear reads then writes the low word instead of xchg: a hardware D bit is lost") \
+  X(M3_1, "M3.1", "spte", "spte_has_volatile_bits treats !W && MMU-writable as not volatile")         \
+  X(M4_1, "M4.1", "walk", "lockless begin stores READING relaxed, with no full barrier")             \
+  X(M4_2, "M4.2", "walk", "lockless end stores OUTSIDE relaxed instead of release (load buffering)") \
+  X(M4_3, "M4.3", "walk", "the remote flush does not wait for READING_SHADOW_PAGE_TABLES vCPUs")     \
+  X(M4_4, "M4.4", "walk", "zapped pages are freed in prepare_zap, before the remote flush")          \
+  X(M5_1, "M5.1", "fast-pf", "fast page fault also fixes indirect pages, taking the gfn from the gpte") \
+  X(M5_2, "M5.2", "fast-pf", "fast page fault stores old|W with a plain write instead of cmpxchg")   \
+  X(M5_3, "M5.3", "fast-pf", "write protection writes without xchg and flushes on the stale W(old)") \
+  X(M5_4, "M5.4", "fast-pf", "the flush rule tests W(old) instead of MMU-writable(old) ([3.11] rule)") \
+  X(M6_1, "M6.1", "zap-all", "kvm_mmu_zap_all_fast runs without slots_lock (two zappers)")           \
+  X(M6_2, "M6.2", "zap-all", "new shadow pages go to the tail of active_mmu_pages")                  \
+  X(M6_3, "M6.3", "zap-all", "the page fault does not check for an obsolete root under mmu_lock")   \
+  X(M6_4, "M6.4", "zap-all", "a pinned root is marked invalid after the reload request")            \
+  X(M7_1, "M7.1", "mmio", "no update-in-progress generation: the new gen is published with the new slots (race A)") \
+  X(M7_2, "M7.2", "mmio", "check_mmio_spte does not test the update-in-progress flag")              \
+  X(M7_3, "M7.3", "mmio", "the memslot update increments the generation only once (race A again)")   \
+  X(M7_4, "M7.4", "mmio", "on a wrap the MMIO sptes are zapped after the new gen is published (race C)") \
+  X(M7_5, "M7.5", "mmio", "vcpu_cache_mmio_info caches while an update is in progress (race B)")
+
+enum class Mutation : std::uint8_t {
+#define MMU_MUTATION_ENUM(id, name, component, what) id,
+  MMU_MUTATION_LIST(MMU_MUTATION_ENUM)
+#undef MMU_MUTATION_ENUM
+      kCount
+};
+
+struct MutationInfo {
+  Mutation id;
+  std::string_view name;
+  std::string_view component;
+  std::string_view what;
+};
+
+inline constexpr MutationInfo kMutations[] = {
+#define MMU_MUTATION_INFO(id, name, component, what) {Mutation::id, name, component, what},
+    MMU_MUTATION_LIST(MMU_MUTATION_INFO)
+#undef MMU_MUTATION_INFO
+};
+static_assert(sizeof(kMutations) / sizeof(kMutations[0]) == static_cast<std::size_t>(Mutation::kCount));
+static_assert(static_cast<std::size_t>(Mutation::kCount) <= 64);
+
+inline constexpr const MutationInfo& Describe(Mutation m) { return kMutations[static_cast<std::size_t>(m)]; }
+
+// "M2.4", "m2.4", "M2_4" all name M2.4.
+inline std::optional<Mutation> MutationFromName(std::string_view name) {
+  std::string n(name);
+  for (char& c : n) {
+    if (c == '_') c = '.';
+    if (c == 'm') c = 'M';
+  }
+  for (const MutationInfo& i : kMutations) {
+    if (i.name == n) return i.id;
+  }
+  return std::nullopt;
+}
+
+// A set of active mutations; empty unless built with Inject().
+class Mutations {
+ public:
+  constexpr Mutations() = default;
+  static constexpr Mutations Inject(Mutation m) { return Mutations(Bit(m)); }
+  constexpr Mutations Plus(Mutation m) const { return Mutations(bits_ | Bit(m)); }
+  constexpr bool Has(Mutation m) const { return (bits_ & Bit(m)) != 0; }
+  constexpr bool Empty() const { return bits_ == 0; }
+  // "none", or the names joined by '+'.
+  std::string ToString() const {
+    if (bits_ == 0) return "none";
+    std::string s;
+    for (const MutationInfo& i : kMutations) {
+      if (!Has(i.id)) continue;
+      if (!s.empty()) s += '+';
+      s += i.name;
+    }
+    return s;
+  }
+  friend constexpr bool operator==(Mutations a, Mutations b) { return a.bits_ == b.bits_; }
+
+ private:
+  constexpr explicit Mutations(std::uint64_t bits) : bits_(bits) {}
+  static constexpr std::uint64_t Bit(Mutation m) { return std::uint64_t{1} << static_cast<unsigned>(m); }
+  std::uint64_t bits_ = 0;
+};
+
+}  // namespace mmu

@@ -1,0 +1,98 @@
+// mmu_core/spte64.h: the spte of an x86-64 host, one 64-bit word.
+//
+// Kernel: the CONFIG_X86_64 versions of __set_spte, __update_clear_spte_fast,
+// __update_clear_spte_slow and __get_spte_lockless (brief §3), plus the
+// fast page fault's try_cmpxchg64 and the hardware A/D update.
+//
+// The word is a plain u64 accessed atomically (boost::atomic_ref natively),
+// like the kernel's READ_ONCE/WRITE_ONCE/xchg/cmpxchg64 on *sptep.
+//
+// Invariant: an update by the mmu_lock holder that may race with a lockless
+// writer (fast page fault, hardware A/D) is an xchg, so the old value it
+// returns has every bit those writers set (the volatile-bits rule, spte_ops.h).
+//
+// Ordering edges:
+//   [S1] SetSpte stores with release: the contents of a freshly linked child
+//        table are visible before the link. The kernel's WRITE_ONCE relies on
+//        x86 TSO and the walker's address dependency; pairs with [G1].
+//   [G1] GetLockless loads with acquire: the address dependency of the
+//        lockless walk (consume, which both engines treat as acquire).
+//   The slow update and the cmpxchg are seq_cst (xchg/cmpxchg are full barriers).
+#pragma once
+
+#include "mmu_core/spte.h"
+#include "mmu_core/steps.h"
+#include "mmu_core/sync.h"
+
+namespace mmu {
+
+class Spte64 {
+ public:
+  Spte64() = default;
+  Spte64(const Spte64&) = delete;
+  Spte64& operator=(const Spte64&) = delete;
+
+  // Initial value, before any other thread runs.
+  void Init(u64 v) { w_.store(v, std::memory_order_relaxed); }
+
+  // __set_spte: WRITE_ONCE.
+  void SetSpte(u64 v) {
+    At(Step::WriteSpte, [&] {
+      w_.store(v, std::memory_order_release);  // [S1] table contents before link; pairs with [G1]
+      return v;
+    });
+  }
+  // __update_clear_spte_fast: WRITE_ONCE; nobody else may change the spte.
+  void UpdateClearFast(u64 v) {
+    At(Step::WriteSpte, [&] {
+      w_.store(v, std::memory_order_relaxed);
+      return v;
+    });
+  }
+  // __update_clear_spte_slow: xchg, returning every bit set up to now.
+  u64 UpdateClearSlow(u64 v) {
+    return At(Step::XchgSpte, [&] { return w_.exchange(v, std::memory_order_seq_cst); });
+  }
+  // __get_spte_lockless: READ_ONCE (address-dependent use: consume).
+  u64 GetLockless() const {
+    return At(Step::ReadSpte, [&] { return w_.load(std::memory_order_acquire); });  // [G1] pairs with [S1]
+  }
+  // *sptep read by the mmu_lock holder.
+  u64 ReadLocked() const {
+    return At(Step::ReadSpte, [&] { return w_.load(std::memory_order_relaxed); });
+  }
+  // try_cmpxchg64: on failure `expected` holds the current value.
+  bool Cmpxchg(u64& expected, u64 desired) {
+    u64 seen = expected;
+    const bool ok = At(Step::CmpxchgSpte, [&] { return w_.compare_exchange_strong(seen, desired, std::memory_order_seq_cst); });
+    expected = seen;
+    return ok;
+  }
+  // A plain store of a lockless writer (mutation M5.2, never the correct core).
+  void PlainStore(u64 v) {
+    At(Step::WriteSpte, [&] {
+      w_.store(v, std::memory_order_relaxed);
+      return v;
+    });
+  }
+  // Hardware sets A, and D if writable, in a present spte; returns the new value
+  // (or the unchanged value when the spte is not present).
+  u64 HwSetAccessedDirty(bool write) {
+    return At(Step::HwSetAD, [&] {
+      u64 s = w_.load(std::memory_order_relaxed);
+      for (;;) {
+        if (!spte::IsShadowPresent(s)) return s;
+        u64 bits = spte::kAccessed;
+        if (write && spte::IsWritable(s)) bits |= spte::kDirty;
+        if ((s & bits) == bits) return s;
+        if (w_.compare_exchange_strong(s, s | bits, std::memory_order_seq_cst)) return s | bits;
+        sync::pause();
+      }
+    });
+  }
+
+ private:
+  sync::AtomicWord<u64> w_;
+};
+
+}  // namespace mmu

@@ -1,0 +1,404 @@
+// mmu_core/sync.h: the one file that knows which engine the core runs on.
+//
+// The lock-free core is written once against this facade. Exactly one of
+// MMU_BACKEND_RELACY or MMU_BACKEND_NATIVE is defined (by the Bazel target
+// the code is built in: //mmu_core:core_relacy or //mmu_core:core_native):
+//
+//   facade             Relacy engine                 native engine
+//   -----------------  ----------------------------  ------------------------------
+//   Atomic<T>          rl::atomic<T>                 boost::atomic<T>
+//   AtomicWord<T>      rl::atomic<T>                 plain T + boost::atomic_ref<T>
+//                                                    (a u64 spte, like cmpxchg64)
+//   Var<T>             rl::var<T> (race-checked)     plain T (TSan sees it)
+//   Mutex              rl::mutex                     test-and-test-and-set spinlock
+//   fence(mo)          rl::atomic_thread_fence       boost::atomic_thread_fence
+//   pause()            rl::yield (scheduling point)  cpu_relax (x86 PAUSE)
+//   this_cpu()         rl::thread_index()            thread-local id set by the driver
+//   make/destroy       Relacy's heap (use-after-     new/delete
+//                      free is detected on access)
+//   fail(what)         the test fails with what      the installed ViolationSink
+//
+// Every call names its memory order; there are no defaults. Each call also
+// takes the caller's std::source_location, so Relacy's history names the core's
+// file:line rather than this header.
+//
+// Rules for the core (see ../shared/design/style.md):
+//  - core headers include this file and the standard library only;
+//  - no other core file tests which engine is compiled;
+//  - every spin or retry loop calls pause().
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <source_location>
+#include <version>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#if defined(MMU_BACKEND_RELACY) == defined(MMU_BACKEND_NATIVE)
+#error "define exactly one of MMU_BACKEND_RELACY and MMU_BACKEND_NATIVE"
+#endif
+
+#if defined(MMU_BACKEND_RELACY)
+// Relacy redefines new, delete, assert, malloc, free and memory_order_*; every
+// standard header is already in, and the macros are undone right after.
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <relacy/relacy.hpp>
+#undef new
+#undef delete
+#undef assert
+#undef malloc
+#undef calloc
+#undef realloc
+#undef free
+#undef errno
+#define errno (*__errno_location())  // glibc's definition, which Relacy replaced
+#undef memory_order_relaxed
+#undef memory_order_consume
+#undef memory_order_acquire
+#undef memory_order_release
+#undef memory_order_acq_rel
+#undef memory_order_seq_cst
+#else
+#include <boost/atomic.hpp>
+#include <thread>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#endif
+
+namespace mmu::sync {
+
+#if defined(__cpp_lib_source_location)
+using Loc = std::source_location;
+#else
+// clang 14 with libstdc++ 12 lacks __builtin_source_location, so
+// std::source_location is empty there; the same caller location comes from
+// the builtins that std::source_location is made of.
+class Loc {
+ public:
+  static constexpr Loc current(const char* file = __builtin_FILE(), const char* function = __builtin_FUNCTION(),
+                               unsigned line = __builtin_LINE()) {
+    Loc l;
+    l.file_ = file;
+    l.function_ = function;
+    l.line_ = line;
+    return l;
+  }
+  constexpr const char* file_name() const { return file_; }
+  constexpr const char* function_name() const { return function_; }
+  constexpr unsigned line() const { return line_; }
+
+ private:
+  const char* file_ = "";
+  const char* function_ = "";
+  unsigned line_ = 0;
+};
+#endif
+using std::memory_order;
+
+#if defined(MMU_BACKEND_RELACY)
+inline constexpr bool kRelacy = true;
+inline constexpr const char* kEngineName = "relacy";
+#else
+inline constexpr bool kRelacy = false;
+inline constexpr const char* kEngineName = "native";
+#endif
+
+// Where invariant violations go on the native engine. Relacy fails the test.
+struct ViolationSink {
+  virtual ~ViolationSink() = default;
+  virtual void violation(int cpu, const char* what, const Loc& where) = 0;
+};
+
+#if defined(MMU_BACKEND_RELACY)
+
+namespace detail {
+inline rl::debug_info Info(const Loc& l) {
+  return rl::debug_info(l.function_name(), l.file_name(), static_cast<int>(l.line()));
+}
+inline rl::memory_order Mo(memory_order o) {
+  switch (o) {
+    case memory_order::relaxed: return rl::mo_relaxed;
+    case memory_order::consume: return rl::mo_consume;
+    case memory_order::acquire: return rl::mo_acquire;
+    case memory_order::release: return rl::mo_release;
+    case memory_order::acq_rel: return rl::mo_acq_rel;
+    case memory_order::seq_cst: return rl::mo_seq_cst;
+  }
+  return rl::mo_seq_cst;
+}
+// Failure order of a compare-exchange: the success order minus its release part.
+inline memory_order FailureOrder(memory_order o) {
+  if (o == memory_order::acq_rel) return memory_order::acquire;
+  if (o == memory_order::release) return memory_order::relaxed;
+  return o;
+}
+}  // namespace detail
+
+template <class T>
+class Atomic {
+ public:
+  Atomic() = default;
+  explicit Atomic(T v, Loc l = Loc::current()) { a_.store(v, rl::mo_relaxed, detail::Info(l)); }
+  Atomic(const Atomic&) = delete;
+  Atomic& operator=(const Atomic&) = delete;
+
+  T load(memory_order o, Loc l = Loc::current()) const { return a_.load(detail::Mo(o), detail::Info(l)); }
+  void store(T v, memory_order o, Loc l = Loc::current()) { a_.store(v, detail::Mo(o), detail::Info(l)); }
+  T exchange(T v, memory_order o, Loc l = Loc::current()) {
+    return a_.exchange(v, detail::Mo(o), detail::Info(l));
+  }
+  bool compare_exchange_strong(T& expected, T desired, memory_order o, Loc l = Loc::current()) {
+    return a_.compare_exchange_strong(expected, desired, detail::Mo(o), detail::Info(l),
+                                      detail::Mo(detail::FailureOrder(o)), detail::Info(l));
+  }
+  T fetch_add(T v, memory_order o, Loc l = Loc::current()) { return a_.fetch_add(v, detail::Mo(o), detail::Info(l)); }
+  T fetch_sub(T v, memory_order o, Loc l = Loc::current()) { return a_.fetch_sub(v, detail::Mo(o), detail::Info(l)); }
+  T fetch_or(T v, memory_order o, Loc l = Loc::current()) { return a_.fetch_or(v, detail::Mo(o), detail::Info(l)); }
+  T fetch_and(T v, memory_order o, Loc l = Loc::current()) { return a_.fetch_and(v, detail::Mo(o), detail::Info(l)); }
+
+ private:
+  rl::atomic<T> a_;
+};
+
+// Under Relacy a word accessed through atomic_ref is simply an rl::atomic.
+template <class T>
+using AtomicWord = Atomic<T>;
+
+template <class T>
+class Var {
+ public:
+  Var() = default;
+  explicit Var(T v, Loc l = Loc::current()) { v_(detail::Info(l)).store(v); }
+  Var(const Var&) = delete;
+  Var& operator=(const Var&) = delete;
+  T load(Loc l = Loc::current()) const { return v_(detail::Info(l)).load(); }
+  void store(T v, Loc l = Loc::current()) { v_(detail::Info(l)).store(v); }
+
+ private:
+  rl::var<T> v_;
+};
+
+class Mutex {
+ public:
+  void lock(Loc l = Loc::current()) { m_.lock(detail::Info(l)); }
+  void unlock(Loc l = Loc::current()) { m_.unlock(detail::Info(l)); }
+  bool try_lock(Loc l = Loc::current()) { return m_.try_lock(detail::Info(l)); }
+  // Relacy's mutex has no waiter count; a lock break always yields.
+  bool contended(Loc = Loc::current()) const { return true; }
+
+ private:
+  rl::mutex m_;
+};
+
+inline void fence(memory_order o, Loc l = Loc::current()) { rl::atomic_thread_fence(detail::Mo(o), detail::Info(l)); }
+inline void pause(Loc l = Loc::current()) { rl::yield(1, detail::Info(l)); }
+inline int this_cpu() { return static_cast<int>(rl::thread_index()); }
+
+// Invariant failure: Relacy stops this execution and reports it.
+inline void fail(const char* what, Loc l = Loc::current()) {
+  rl::ctx().fail_test(what, rl::test_result_user_assert_failed, detail::Info(l));
+}
+inline void set_violation_sink(ViolationSink*) {}
+
+template <class T, class... Args>
+T* make(Args&&... args) {
+  return ::new T(std::forward<Args>(args)...);
+}
+template <class T>
+void destroy(T* p) {
+  ::delete p;
+}
+template <class T>
+T* make_array(std::size_t n) {
+  return ::new T[n];
+}
+template <class T>
+void destroy_array(T* p) {
+  ::delete[] p;
+}
+
+#else  // native
+
+namespace detail {
+inline boost::memory_order Mo(memory_order o) {
+  switch (o) {
+    case memory_order::relaxed: return boost::memory_order_relaxed;
+    case memory_order::consume: return boost::memory_order_consume;
+    case memory_order::acquire: return boost::memory_order_acquire;
+    case memory_order::release: return boost::memory_order_release;
+    case memory_order::acq_rel: return boost::memory_order_acq_rel;
+    case memory_order::seq_cst: return boost::memory_order_seq_cst;
+  }
+  return boost::memory_order_seq_cst;
+}
+inline boost::memory_order FailureMo(memory_order o) {
+  if (o == memory_order::acq_rel) return boost::memory_order_acquire;
+  if (o == memory_order::release) return boost::memory_order_relaxed;
+  return Mo(o);
+}
+inline thread_local int tls_cpu = 0;
+inline ViolationSink* g_sink = nullptr;
+}  // namespace detail
+
+template <class T>
+class Atomic {
+ public:
+  Atomic() : a_(T()) {}
+  explicit Atomic(T v, Loc = Loc::current()) : a_(v) {}
+  Atomic(const Atomic&) = delete;
+  Atomic& operator=(const Atomic&) = delete;
+
+  T load(memory_order o, Loc = Loc::current()) const { return a_.load(detail::Mo(o)); }
+  void store(T v, memory_order o, Loc = Loc::current()) { a_.store(v, detail::Mo(o)); }
+  T exchange(T v, memory_order o, Loc = Loc::current()) { return a_.exchange(v, detail::Mo(o)); }
+  bool compare_exchange_strong(T& expected, T desired, memory_order o, Loc = Loc::current()) {
+    return a_.compare_exchange_strong(expected, desired, detail::Mo(o), detail::FailureMo(o));
+  }
+  T fetch_add(T v, memory_order o, Loc = Loc::current()) { return a_.fetch_add(v, detail::Mo(o)); }
+  T fetch_sub(T v, memory_order o, Loc = Loc::current()) { return a_.fetch_sub(v, detail::Mo(o)); }
+  T fetch_or(T v, memory_order o, Loc = Loc::current()) { return a_.fetch_or(v, detail::Mo(o)); }
+  T fetch_and(T v, memory_order o, Loc = Loc::current()) { return a_.fetch_and(v, detail::Mo(o)); }
+
+ private:
+  boost::atomic<T> a_;
+};
+
+// A plain machine word that is accessed atomically, the way the kernel treats
+// a u64 spte (READ_ONCE, xchg, cmpxchg64 on the same memory).
+template <class T>
+class AtomicWord {
+ public:
+  AtomicWord() = default;
+  explicit AtomicWord(T v, Loc = Loc::current()) : w_(v) {}
+  AtomicWord(const AtomicWord&) = delete;
+  AtomicWord& operator=(const AtomicWord&) = delete;
+
+  T load(memory_order o, Loc = Loc::current()) const { return Ref().load(detail::Mo(o)); }
+  void store(T v, memory_order o, Loc = Loc::current()) { Ref().store(v, detail::Mo(o)); }
+  T exchange(T v, memory_order o, Loc = Loc::current()) { return Ref().exchange(v, detail::Mo(o)); }
+  bool compare_exchange_strong(T& expected, T desired, memory_order o, Loc = Loc::current()) {
+    return Ref().compare_exchange_strong(expected, desired, detail::Mo(o), detail::FailureMo(o));
+  }
+  T fetch_add(T v, memory_order o, Loc = Loc::current()) { return Ref().fetch_add(v, detail::Mo(o)); }
+  T fetch_sub(T v, memory_order o, Loc = Loc::current()) { return Ref().fetch_sub(v, detail::Mo(o)); }
+  T fetch_or(T v, memory_order o, Loc = Loc::current()) { return Ref().fetch_or(v, detail::Mo(o)); }
+  T fetch_and(T v, memory_order o, Loc = Loc::current()) { return Ref().fetch_and(v, detail::Mo(o)); }
+
+ private:
+  boost::atomic_ref<T> Ref() const { return boost::atomic_ref<T>(w_); }
+  alignas(boost::atomic_ref<T>::required_alignment) mutable T w_{};
+};
+
+template <class T>
+class Var {
+ public:
+  Var() = default;
+  explicit Var(T v, Loc = Loc::current()) : v_(v) {}
+  Var(const Var&) = delete;
+  Var& operator=(const Var&) = delete;
+  T load(Loc = Loc::current()) const { return v_; }
+  void store(T v, Loc = Loc::current()) { v_ = v; }
+
+ private:
+  T v_{};
+};
+
+inline void pause(Loc = Loc::current()) {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
+}
+
+// mmu_lock: a test-and-test-and-set spinlock, as the kernel's was before 5.12
+// (the shadow MMU takes today's rwlock for write, so exclusion is the same).
+class Mutex {
+ public:
+  void lock(Loc = Loc::current()) {
+    waiters_.fetch_add(1, boost::memory_order_relaxed);
+    for (;;) {
+      if (!locked_.exchange(true, boost::memory_order_acquire)) break;
+      while (locked_.load(boost::memory_order_relaxed)) pause();
+    }
+    waiters_.fetch_sub(1, boost::memory_order_relaxed);
+  }
+  void unlock(Loc = Loc::current()) { locked_.store(false, boost::memory_order_release); }
+  bool try_lock(Loc = Loc::current()) {
+    return !locked_.load(boost::memory_order_relaxed) && !locked_.exchange(true, boost::memory_order_acquire);
+  }
+  // spin_needbreak(): is anyone waiting for the lock?
+  bool contended(Loc = Loc::current()) const { return waiters_.load(boost::memory_order_relaxed) != 0; }
+
+ private:
+  boost::atomic<bool> locked_{false};
+  boost::atomic<int> waiters_{0};
+};
+
+inline void fence(memory_order o, Loc = Loc::current()) { boost::atomic_thread_fence(detail::Mo(o)); }
+inline int this_cpu() { return detail::tls_cpu; }
+// The native driver names each thread before it runs core code.
+inline void set_this_cpu(int cpu) { detail::tls_cpu = cpu; }
+// Installed before threads start and removed after they join.
+inline void set_violation_sink(ViolationSink* s) { detail::g_sink = s; }
+
+inline void fail(const char* what, Loc l = Loc::current()) {
+  if (detail::g_sink != nullptr) {
+    detail::g_sink->violation(this_cpu(), what, l);
+    return;
+  }
+  std::fprintf(stderr, "%s:%u: invariant violated on cpu %d: %s\n", l.file_name(), l.line(), this_cpu(), what);
+  std::abort();
+}
+
+template <class T, class... Args>
+T* make(Args&&... args) {
+  return new T(std::forward<Args>(args)...);
+}
+template <class T>
+void destroy(T* p) {
+  delete p;
+}
+template <class T>
+T* make_array(std::size_t n) {
+  return new T[n];
+}
+template <class T>
+void destroy_array(T* p) {
+  delete[] p;
+}
+
+#endif
+
+// check(cond, what): an invariant of the core itself (the kernel's WARN_ON).
+inline void check(bool cond, const char* what, Loc l = Loc::current()) {
+  if (!cond) fail(what, l);
+}
+
+// RAII for Mutex.
+class LockGuard {
+ public:
+  explicit LockGuard(Mutex& m, Loc l = Loc::current()) : m_(m), l_(l) { m_.lock(l_); }
+  ~LockGuard() { m_.unlock(l_); }
+  LockGuard(const LockGuard&) = delete;
+  LockGuard& operator=(const LockGuard&) = delete;
+
+ private:
+  Mutex& m_;
+  Loc l_;
+};
+
+}  // namespace mmu::sync

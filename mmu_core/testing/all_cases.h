@@ -1,0 +1,14 @@
+// Every single-threaded core case, listed once; each engine's test driver
+// expands the list into one doctest test case per entry.
+#pragma once
+
+#include "mmu_core/testing/spte_cases.h"
+
+#define MMU_CORE_CASES(X)      \
+  X(SpteFormat)                \
+  X(MmioFormat)                \
+  X(SplitSpte)                 \
+  X(Spte64)                    \
+  X(SpteOps64)                 \
+  X(SpteOpsSplit)              \
+  X(SplitSpteMutations)
