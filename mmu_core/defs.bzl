@@ -10,6 +10,9 @@ MMU_COPTS = [
 # Relacy's headers trip -Wextra in ways we cannot fix; a Relacy translation
 # unit keeps -Werror for everything else.
 RELACY_COPTS = MMU_COPTS + [
+    # Relacy replaces operator new/delete but not the sized delete; without
+    # this a `delete` inside a simulation frees Relacy's memory with libc.
+    "-fno-sized-deallocation",
     "-Wno-unused-parameter",
     "-Wno-unused-variable",
     "-Wno-unused-but-set-variable",

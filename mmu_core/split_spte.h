@@ -22,8 +22,14 @@
 //   [R1] GetLockless:      rmb after "read count"                    (pairs with W3)
 //   [R2] GetLockless:      rmb after "read low"                      (pairs with W1)
 //   [R3] GetLockless:      rmb after "read high"                     (pairs with W2)
-//   The slow clear's "write low" is an xchg (seq_cst): it captures a hardware
-//   D bit set concurrently and is a full barrier before "read high".
+//   [R4] GetLockless:      the recheck loads low before count in order (x86
+//        TSO; no barrier in the kernel). Modelled as an acquire load of low,
+//        pairing with W1/W3: a low word written by a later set implies the
+//        count bump before it is visible. Found by Relacy; see README.
+//   The slow clear's "write low" is a kernel xchg (sync::xchg, fully ordered):
+//   it captures a hardware D bit set concurrently and orders "write high"
+//   after it; without the trailing barrier a reader can see the new high word
+//   and still the old low word on its recheck.
 //
 // Mutations: M2.1 (W1 order), M2.2 (W2 order), M2.3 (count before clear),
 // M2.4 (no count recheck), M2.5 (no low recheck), M2.6 (R2 dropped),
@@ -91,7 +97,7 @@ class SplitSpte {
       old_low = At(Step::ReadLow, [&] { return low_.load(std::memory_order_relaxed); });
       WriteLow(spte::Low(v));
     } else {
-      old_low = At(Step::WriteLow, [&] { return low_.exchange(spte::Low(v), std::memory_order_seq_cst); });
+      old_low = At(Step::WriteLow, [&] { return sync::xchg(low_, spte::Low(v)); });
     }
     const u32 old_high = At(Step::ReadHigh, [&] { return high_.load(std::memory_order_relaxed); });
     WriteHigh(spte::High(v));
@@ -111,7 +117,10 @@ class SplitSpte {
       const u32 hi = At(Step::ReadHigh, [&] { return high_.load(std::memory_order_relaxed); });
       sync::fence(std::memory_order_acquire);  // [R3] halves before recheck; pairs with [W2]
       const bool same = At(Step::CheckLowAndCount, [&] {
-        const bool low_same = mut_.Has(Mutation::M2_5) || lo == low_.load(std::memory_order_relaxed);
+        // [R4] acquire: the kernel has no barrier between the recheck's two
+        // loads and relies on x86 keeping loads in order (TSO). With two
+        // relaxed loads Relacy returns a new low word with a stale count.
+        const bool low_same = mut_.Has(Mutation::M2_5) || lo == low_.load(std::memory_order_acquire);
         const bool count_same = mut_.Has(Mutation::M2_4) || count == count_->load(std::memory_order_relaxed);
         return low_same && count_same;
       });
@@ -137,7 +146,7 @@ class SplitSpte {
         u32 bits = static_cast<u32>(spte::kAccessed);
         if (write && spte::IsWritable(lo)) bits |= static_cast<u32>(spte::kDirty);
         if ((lo & bits) == bits) return lo;
-        if (low_.compare_exchange_strong(lo, lo | bits, std::memory_order_seq_cst)) return lo | bits;
+        if (sync::cmpxchg(low_, lo, lo | bits)) return lo | bits;
         sync::pause();
       }
     });

@@ -17,7 +17,8 @@
 //        x86 TSO and the walker's address dependency; pairs with [G1].
 //   [G1] GetLockless loads with acquire: the address dependency of the
 //        lockless walk (consume, which both engines treat as acquire).
-//   The slow update and the cmpxchg are seq_cst (xchg/cmpxchg are full barriers).
+//   The slow update and the cmpxchg are the kernel's fully ordered xchg and
+//   cmpxchg (sync::xchg, sync::cmpxchg: a full barrier on each side).
 #pragma once
 
 #include "mmu_core/spte.h"
@@ -51,7 +52,7 @@ class Spte64 {
   }
   // __update_clear_spte_slow: xchg, returning every bit set up to now.
   u64 UpdateClearSlow(u64 v) {
-    return At(Step::XchgSpte, [&] { return w_.exchange(v, std::memory_order_seq_cst); });
+    return At(Step::XchgSpte, [&] { return sync::xchg(w_, v); });
   }
   // __get_spte_lockless: READ_ONCE (address-dependent use: consume).
   u64 GetLockless() const {
@@ -64,7 +65,7 @@ class Spte64 {
   // try_cmpxchg64: on failure `expected` holds the current value.
   bool Cmpxchg(u64& expected, u64 desired) {
     u64 seen = expected;
-    const bool ok = At(Step::CmpxchgSpte, [&] { return w_.compare_exchange_strong(seen, desired, std::memory_order_seq_cst); });
+    const bool ok = At(Step::CmpxchgSpte, [&] { return sync::cmpxchg(w_, seen, desired); });
     expected = seen;
     return ok;
   }
@@ -85,7 +86,7 @@ class Spte64 {
         u64 bits = spte::kAccessed;
         if (write && spte::IsWritable(s)) bits |= spte::kDirty;
         if ((s & bits) == bits) return s;
-        if (w_.compare_exchange_strong(s, s | bits, std::memory_order_seq_cst)) return s | bits;
+        if (sync::cmpxchg(w_, s, s | bits)) return s | bits;
         sync::pause();
       }
     });

@@ -388,6 +388,28 @@ inline void check(bool cond, const char* what, Loc l = Loc::current()) {
   if (!cond) fail(what, l);
 }
 
+// The kernel's value-returning atomics (xchg, cmpxchg, atomic_*_return) are
+// fully ordered: LKMM gives them an smp_mb() before and after. A C++ seq_cst
+// read-modify-write alone does not order the relaxed accesses around it (a
+// later relaxed store may be seen before it through another CPU's fences),
+// so the kernel forms are spelled out: fence, RMW, fence. Relacy found the
+// difference in the slow clear: its "write high" was visible to a reader's
+// rmb while the reader's recheck still saw the low word the xchg replaced.
+template <class Word, class T>
+T xchg(Word& w, T v, Loc l = Loc::current()) {
+  fence(memory_order::seq_cst, l);
+  const T old = w.exchange(v, memory_order::seq_cst, l);
+  fence(memory_order::seq_cst, l);
+  return old;
+}
+template <class Word, class T>
+bool cmpxchg(Word& w, T& expected, T desired, Loc l = Loc::current()) {
+  fence(memory_order::seq_cst, l);
+  const bool ok = w.compare_exchange_strong(expected, desired, memory_order::seq_cst, l);
+  fence(memory_order::seq_cst, l);
+  return ok;
+}
+
 // RAII for Mutex.
 class LockGuard {
  public:
