@@ -107,6 +107,45 @@ class ThreadCompiler {
     return static_cast<int>(th_.ops.size()) - 1;
   }
 
+  // r[dst] = a alu b, with the dependencies of its operands.
+  int EmitAlu(AluOp alu, int dst, Operand a, Operand b, SourcePos pos, const Deps& deps) {
+    Op op;
+    op.code = OpCode::kAlu;
+    op.alu = alu;
+    op.dst = dst;
+    op.a = a;
+    op.b = b;
+    op.pos = pos;
+    return Emit(op, {}, deps);
+  }
+
+  // Opens code that runs only when `test` is non-zero: emits the jump over
+  // it (its target is set by the caller) and makes the test's loads control
+  // dependencies of everything until CloseConditional. Returns the jump.
+  int OpenConditional(Operand test, const Deps& deps, SourcePos pos, Deps* saved) {
+    Op jz;
+    jz.code = OpCode::kJumpIfZero;
+    jz.a = test;
+    jz.pos = pos;
+    int at = Emit(jz, {}, deps);
+    *saved = ctrl_;
+    ctrl_.may |= deps.may;
+    ctrl_.must |= deps.must;
+    ++if_depth_;
+    return at;
+  }
+
+  void CloseConditional(const Deps& saved) {
+    --if_depth_;
+    ctrl_ = saved;
+  }
+
+  // r[dst] = v, as a declaration initialiser or an assignment.
+  void EmitMove(int dst, const Val& v, SourcePos pos) {
+    EmitAlu(AluOp::kMov, dst, v.op, {}, pos, v.deps);
+    SetRegDeps(dst, v.deps);
+  }
+
   int NewReg(const std::string& name, SourcePos pos) {
     if (th_.nregs >= kMaxRegs) Fail(pos, "too many registers and temporaries in P" + std::to_string(proc_.index));
     th_.reg_names.push_back(name);
@@ -377,17 +416,7 @@ void ThreadCompiler::LowerStmt(const Stmt& s) {
         regs_[s.reg] = NewReg(s.reg, s.pos);
       }
       declared_.insert(s.reg);
-      if (s.has_init) {
-        Val v = Lower(s.expr);
-        Op op;
-        op.code = OpCode::kAlu;
-        op.alu = AluOp::kMov;
-        op.dst = regs_[s.reg];
-        op.a = v.op;
-        op.pos = s.pos;
-        Emit(op, {}, v.deps);
-        SetRegDeps(op.dst, v.deps);
-      }
+      if (s.has_init) EmitMove(regs_[s.reg], Lower(s.expr), s.pos);
       return;
     }
     case Stmt::Kind::kAssign: {
@@ -396,27 +425,13 @@ void ThreadCompiler::LowerStmt(const Stmt& s) {
       }
       Val v = Lower(s.expr);
       if (!regs_.count(s.reg)) regs_[s.reg] = NewReg(s.reg, s.pos);
-      Op op;
-      op.code = OpCode::kAlu;
-      op.alu = AluOp::kMov;
-      op.dst = regs_[s.reg];
-      op.a = v.op;
-      op.pos = s.pos;
-      Emit(op, {}, v.deps);
-      SetRegDeps(op.dst, v.deps);
+      EmitMove(regs_[s.reg], v, s.pos);
       return;
     }
     case Stmt::Kind::kIf: {
       Val cond = Lower(s.expr);
-      Op jz;
-      jz.code = OpCode::kJumpIfZero;
-      jz.a = cond.op;
-      jz.pos = s.pos;
-      int jz_at = Emit(jz, {}, cond.deps);
-      Deps saved = ctrl_;
-      ctrl_.may |= cond.deps.may;
-      ctrl_.must |= cond.deps.must;
-      ++if_depth_;
+      Deps saved;
+      int jz_at = OpenConditional(cond.op, cond.deps, s.pos, &saved);
       for (const Stmt& x : s.then_body) LowerStmt(x);
       int jmp_at = -1;
       if (!s.else_body.empty()) {
@@ -428,8 +443,7 @@ void ThreadCompiler::LowerStmt(const Stmt& s) {
       th_.ops[jz_at].target = static_cast<int>(th_.ops.size());
       for (const Stmt& x : s.else_body) LowerStmt(x);
       if (jmp_at >= 0) th_.ops[jmp_at].target = static_cast<int>(th_.ops.size());
-      --if_depth_;
-      ctrl_ = saved;
+      CloseConditional(saved);
       return;
     }
   }
@@ -463,14 +477,9 @@ Val ThreadCompiler::Lower(const Expr& e) {
         int64_t r = op == AluOp::kNeg ? static_cast<int64_t>(0 - u) : op == AluOp::kNot ? (v == 0) : ~v;
         return {Imm(r), {}};
       }
-      Op o;
-      o.code = OpCode::kAlu;
-      o.alu = op;
-      o.dst = NewTemp(e.pos);
-      o.a = a.op;
-      o.pos = e.pos;
-      Emit(o, {}, a.deps);
-      return {Reg(o.dst), a.deps};
+      int dst = NewTemp(e.pos);
+      EmitAlu(op, dst, a.op, {}, e.pos, a.deps);
+      return {Reg(dst), a.deps};
     }
     case Expr::Kind::kBinary:
       return LowerBinary(e);
@@ -486,48 +495,19 @@ Val ThreadCompiler::LowerBinary(const Expr& e) {
     bool is_and = e.op == "&&";
     Val l = Lower(e.args[0]);
     int dst = NewTemp(e.pos);
-    Op b;
-    b.code = OpCode::kAlu;
-    b.alu = AluOp::kBool;
-    b.dst = dst;
-    b.a = l.op;
-    b.pos = e.pos;
-    Emit(b, {}, l.deps);
-    int skip = -1;
-    Op jz;
-    jz.pos = e.pos;
-    if (is_and) {
-      jz.code = OpCode::kJumpIfZero;
-      jz.a = Reg(dst);
-      skip = Emit(jz, {}, l.deps);
-    } else {
-      // if (dst) skip: compute !dst and jump when it is zero.
-      int inv = NewTemp(e.pos);
-      Op n;
-      n.code = OpCode::kAlu;
-      n.alu = AluOp::kNot;
-      n.dst = inv;
-      n.a = Reg(dst);
-      n.pos = e.pos;
-      Emit(n, {}, l.deps);
-      jz.code = OpCode::kJumpIfZero;
-      jz.a = Reg(inv);
-      skip = Emit(jz, {}, l.deps);
+    EmitAlu(AluOp::kBool, dst, l.op, {}, e.pos, l.deps);
+    // Skip the right operand when the left decides: && on 0, || on non-0
+    // (jump when !dst is zero).
+    int test = dst;
+    if (!is_and) {
+      test = NewTemp(e.pos);
+      EmitAlu(AluOp::kNot, test, Reg(dst), {}, e.pos, l.deps);
     }
-    Deps saved = ctrl_;
-    ctrl_.may |= l.deps.may;
-    ctrl_.must |= l.deps.must;
-    ++if_depth_;
+    Deps saved;
+    int skip = OpenConditional(Reg(test), l.deps, e.pos, &saved);
     Val r = Lower(e.args[1]);
-    Op b2;
-    b2.code = OpCode::kAlu;
-    b2.alu = AluOp::kBool;
-    b2.dst = dst;
-    b2.a = r.op;
-    b2.pos = e.pos;
-    Emit(b2, {}, r.deps);
-    --if_depth_;
-    ctrl_ = saved;
+    EmitAlu(AluOp::kBool, dst, r.op, {}, e.pos, r.deps);
+    CloseConditional(saved);
     th_.ops[skip].target = static_cast<int>(th_.ops.size());
     Deps d;
     d.may = l.deps.may | r.deps.may;
@@ -551,18 +531,12 @@ Val ThreadCompiler::LowerBinary(const Expr& e) {
   Val l = Lower(e.args[0]);
   Val r = Lower(e.args[1]);
   if ((op == AluOp::kDiv || op == AluOp::kMod) && !r.op.is_reg && r.op.v == 0) Fail(e.pos, "division by zero");
-  Op o;
-  o.code = OpCode::kAlu;
-  o.alu = op;
-  o.dst = NewTemp(e.pos);
-  o.a = l.op;
-  o.b = r.op;
-  o.pos = e.pos;
   Deps d;
   d.may = l.deps.may | r.deps.may;
   d.must = l.deps.must | r.deps.must;
-  Emit(o, {}, d);
-  return {Reg(o.dst), d};
+  int dst = NewTemp(e.pos);
+  EmitAlu(op, dst, l.op, r.op, e.pos, d);
+  return {Reg(dst), d};
 }
 
 // The location argument of a primitive. `lvalue` primitives (READ_ONCE & co)
@@ -740,15 +714,9 @@ Val ThreadCompiler::LowerCall(const Expr& e, bool want_value) {
       op.order = returns ? order : MemOrder::kRelaxed;
       Val r = EmitMem(op, addr, &v, nullptr, true);
       if (!and_test && !negative) return returns ? r : Val{Imm(0), {}};
-      Op cmp;
-      cmp.code = OpCode::kAlu;
-      cmp.alu = and_test ? AluOp::kEq : AluOp::kLt;
-      cmp.dst = NewTemp(e.pos);
-      cmp.a = r.op;
-      cmp.b = Imm(0);
-      cmp.pos = e.pos;
-      Emit(cmp, {}, r.deps);
-      return {Reg(cmp.dst), r.deps};
+      int dst = NewTemp(e.pos);
+      EmitAlu(and_test ? AluOp::kEq : AluOp::kLt, dst, r.op, Imm(0), e.pos, r.deps);
+      return {Reg(dst), r.deps};
     }
   }
   Fail(e.pos, "unsupported primitive `" + n + "()`; see litmus/README.md for the supported subset");

@@ -3,9 +3,11 @@
 // One host thread per process. Trials run in batches of `batch` instances;
 // every instance has its own copy of each location, laid out location-major
 // (mem[loc * batch + i]) so the locations of one instance sit on different
-// cache lines. Per batch: process 0 initialises the instances, all processes
-// meet at a barrier, each runs its code over instances 0..batch-1, all meet
-// again, and process 0 folds the final states into the histogram.
+// cache lines. Per batch: all processes meet at a barrier, each runs its
+// code over instances 0..batch-1, all meet again, and then each folds the
+// final states of its share of the instances into its own histogram and
+// re-initialises that share for the next batch. The histograms are merged
+// at the end.
 //
 // Within a batch the processes line up per instance in one of three ways:
 //   timebase (default)  instance i of process p starts when the time-stamp
@@ -123,14 +125,15 @@ struct Shared {
   // wait); false means stop spinning: another process failed, or this wait
   // has lasted timeout_seconds.
   bool KeepSpinning(uint64_t* spins, SourcePos pos, const char* what) {
-    if ((++*spins & 0x3fff) != 0) return true;
+    if ((++*spins & 0xff) != 0) return true;
+    // After a thousand turns the awaited process is probably not running
+    // (more processes than free CPUs): give it the CPU.
+    if (*spins > 0x400) std::this_thread::yield();
+    if ((*spins & 0x3fff) != 0) return true;
     if (abort.load(std::memory_order_relaxed)) return false;
-    if (*spins > (1u << 20)) std::this_thread::yield();
-    thread_local Clock::time_point began;
-    thread_local uint64_t* began_for = nullptr;
-    if (*spins == 0x4000 || began_for != spins) {
+    thread_local Clock::time_point began;  // of the current wait
+    if (*spins == 0x4000) {
       began = Clock::now();
-      began_for = spins;
       return true;
     }
     if (Clock::now() - began > timeout) {
@@ -248,13 +251,39 @@ struct NativeBackend {
   void Fail(const Op& at, const std::string& msg) { sh->SetError(at.pos, sh->program.threads[self].name + ": " + msg); }
 };
 
-void InitBatch(Shared& sh, size_t count) {
+// Process `self`'s share of a batch's instances: [lo, hi) of the first
+// `count`. Collecting and re-initialising are split this way, so no process
+// waits while another does all the bookkeeping, and the instances a process
+// initialises for the next batch are among those it has just collected.
+void ShareOf(const Shared& sh, int self, size_t count, size_t* lo, size_t* hi) {
+  const size_t n = static_cast<size_t>(sh.nthreads);
+  *lo = std::min(count, sh.batch * static_cast<size_t>(self) / n);
+  *hi = std::min(count, sh.batch * static_cast<size_t>(self + 1) / n);
+}
+
+void InitInstances(Shared& sh, size_t lo, size_t hi) {
   const Program& p = sh.program;
   for (size_t l = 0; l < p.locations.size(); ++l) {
-    for (size_t i = 0; i < count; ++i) sh.mem[l * sh.batch + i].store(p.locations[l].init, std::memory_order_relaxed);
+    for (size_t i = lo; i < hi; ++i) sh.mem[l * sh.batch + i].store(p.locations[l].init, std::memory_order_relaxed);
   }
-  for (auto& r : sh.rcu) r.store(0, std::memory_order_relaxed);
-  for (size_t i = 0; i < count; ++i) sh.arrive[i].store(0, std::memory_order_relaxed);
+  for (int t = 0; t < sh.nthreads; ++t) {
+    for (size_t i = lo; i < hi; ++i) sh.rcu[static_cast<size_t>(t) * sh.batch + i].store(0, std::memory_order_relaxed);
+  }
+  for (size_t i = lo; i < hi; ++i) sh.arrive[i].store(0, std::memory_order_relaxed);
+}
+
+void CollectInstances(Shared& sh, size_t lo, size_t hi, StateTable* hist) {
+  const Program& p = sh.program;
+  const size_t width = p.observed.size();
+  int64_t state[kMaxObserved];
+  for (size_t i = lo; i < hi; ++i) {
+    for (size_t k = 0; k < width; ++k) {
+      const Observable& o = p.observed[k];
+      state[k] = o.thread >= 0 ? sh.regs_out[o.thread][i * width + k]
+                               : sh.mem[static_cast<size_t>(o.index) * sh.batch + i].load(std::memory_order_relaxed);
+    }
+    hist->Add(state);
+  }
 }
 
 // Timebase period for the next batch. An instance has half a period to run
@@ -273,20 +302,6 @@ void AdaptPeriod(Shared& sh, size_t count) {
   }
 }
 
-void CollectBatch(Shared& sh, size_t count, StateTable* hist) {
-  const Program& p = sh.program;
-  const size_t width = p.observed.size();
-  int64_t state[kMaxObserved];
-  for (size_t i = 0; i < count; ++i) {
-    for (size_t k = 0; k < width; ++k) {
-      const Observable& o = p.observed[k];
-      state[k] = o.thread >= 0 ? sh.regs_out[o.thread][i * width + k]
-                               : sh.mem[static_cast<size_t>(o.index) * sh.batch + i].load(std::memory_order_relaxed);
-    }
-    hist->Add(state);
-  }
-}
-
 // The body of process `self`'s host thread.
 void Worker(Shared& sh, int self, uint64_t trials, NativeSync sync, StateTable* hist) {
   const Program& p = sh.program;
@@ -298,10 +313,12 @@ void Worker(Shared& sh, int self, uint64_t trials, NativeSync sync, StateTable* 
   }
   int64_t regs[kMaxRegs];
   const uint32_t n = static_cast<uint32_t>(sh.nthreads);
+  size_t lo, hi;
+  ShareOf(sh, self, static_cast<size_t>(std::min<uint64_t>(sh.batch, trials)), &lo, &hi);
+  InitInstances(sh, lo, hi);
   for (uint64_t done = 0; done < trials;) {
-    size_t count = static_cast<size_t>(std::min<uint64_t>(sh.batch, trials - done));
+    const size_t count = static_cast<size_t>(std::min<uint64_t>(sh.batch, trials - done));
     if (self == 0) {
-      InitBatch(sh, count);
       // Far enough ahead that every process is past the barrier by then.
       sh.batch_start = Ticks() + 64 * sh.period + 50000;
     }
@@ -337,11 +354,12 @@ void Worker(Shared& sh, int self, uint64_t trials, NativeSync sync, StateTable* 
     }
     sh.overruns[self] = overruns;
     if (!sh.Barrier()) return;
-    if (self == 0) {
-      CollectBatch(sh, count, hist);
-      AdaptPeriod(sh, count);
-    }
+    ShareOf(sh, self, count, &lo, &hi);
+    CollectInstances(sh, lo, hi, hist);
+    if (self == 0) AdaptPeriod(sh, count);
     done += count;
+    ShareOf(sh, self, static_cast<size_t>(std::min<uint64_t>(sh.batch, trials - done)), &lo, &hi);
+    InitInstances(sh, lo, hi);
   }
 }
 
@@ -358,13 +376,18 @@ NativeResult RunNative(const Program& p, const NativeOptions& opt) {
   sh->overruns.assign(p.threads.size(), 0);
   sh->regs_out.assign(p.threads.size(), std::vector<int64_t>(static_cast<size_t>(o.batch) * p.observed.size() + 1));
 
+  std::vector<StateTable> hists;
+  for (size_t t = 0; t < p.threads.size(); ++t) hists.emplace_back(static_cast<int>(p.observed.size()), 64, true);
   auto start = Clock::now();
   std::vector<std::thread> threads;
   for (size_t t = 1; t < p.threads.size(); ++t) {
-    threads.emplace_back(Worker, std::ref(*sh), static_cast<int>(t), o.trials, o.sync, nullptr);
+    threads.emplace_back(Worker, std::ref(*sh), static_cast<int>(t), o.trials, o.sync, &hists[t]);
   }
-  Worker(*sh, 0, o.trials, o.sync, &r.histogram);
+  Worker(*sh, 0, o.trials, o.sync, &hists[0]);
   for (auto& t : threads) t.join();
+  for (const StateTable& h : hists) {
+    for (const auto& [state, count] : h.Sorted()) r.histogram.Add(state.data(), count);
+  }
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   r.final_period = sh->period;
   if (sh->error) {

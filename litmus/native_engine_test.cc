@@ -10,17 +10,10 @@
 #include "litmus/compile.h"
 #include "litmus/engines.h"
 #include "litmus/parser.h"
+#include "litmus/test_util.h"
 
 namespace litmus {
 namespace {
-
-Program MustCompile(const std::string& src) {
-  ParseResult pr = ParseLitmus(src, "t.litmus");
-  REQUIRE_MESSAGE(!pr.error, (pr.error ? pr.error->Format() : ""));
-  CompileResult cr = Compile(*pr.test);
-  REQUIRE_MESSAGE(!cr.error, (cr.error ? cr.error->Format() : ""));
-  return *cr.program;
-}
 
 NativeResult Run(const Program& p, uint64_t trials, NativeSync sync = NativeSync::kTimebase) {
   NativeOptions o;

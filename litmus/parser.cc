@@ -323,11 +323,7 @@ class Parser {
     item.pos = tok_.pos;
     if (tok_.kind == Token::Kind::kInt) {
       // N:reg = value
-      item.thread = ThreadNumber(tok_);
-      Bump();
-      Expect(":", "after a process number");
-      item.pos = tok_.pos;
-      item.name = ExpectIdent("a register name");
+      ParseProcessRegister(&item.thread, &item.name, &item.pos);
     } else {
       // [type words] [*...] name
       std::vector<std::pair<std::string, SourcePos>> words;
@@ -351,6 +347,15 @@ class Parser {
       Fail(tok_.pos, "expected `=` after a register in the init block");
     }
     return item;
+  }
+
+  // At a number: `N:reg`. *pos is the register's position.
+  void ParseProcessRegister(int* thread, std::string* name, SourcePos* pos) {
+    *thread = ThreadNumber(tok_);
+    Bump();
+    Expect(":", "after a process number");
+    *pos = tok_.pos;
+    *name = ExpectIdent("a register name");
   }
 
   int ThreadNumber(const Token& t) {
@@ -694,10 +699,8 @@ class Parser {
     StateRef r;
     r.pos = tok_.pos;
     if (tok_.kind == Token::Kind::kInt) {
-      r.thread = ThreadNumber(tok_);
-      Bump();
-      Expect(":", "after a process number");
-      r.name = ExpectIdent("a register name");
+      SourcePos at;
+      ParseProcessRegister(&r.thread, &r.name, &at);
       return r;
     }
     if (IsPunct("[")) {
@@ -712,31 +715,25 @@ class Parser {
     return r;
   }
 
+  // condition := and-term (\/ and-term)*; and-term := unary (/\ unary)*
   Cond ParseCondition() {
     Enter(tok_.pos);
-    Cond lhs = ParseCondAnd();
-    while (IsPunct("\\/") || IsPunct("||")) {
-      Cond c;
-      c.kind = Cond::Kind::kOr;
-      c.pos = tok_.pos;
-      Bump();
-      c.args.push_back(std::move(lhs));
-      c.args.push_back(ParseCondAnd());
-      lhs = std::move(c);
-    }
+    Cond c = ParseCondChain(Cond::Kind::kOr);
     Leave();
-    return lhs;
+    return c;
   }
 
-  Cond ParseCondAnd() {
-    Cond lhs = ParseCondUnary();
-    while (IsPunct("/\\") || IsPunct("&&")) {
+  Cond ParseCondChain(Cond::Kind kind) {
+    const bool is_or = kind == Cond::Kind::kOr;
+    auto operand = [&] { return is_or ? ParseCondChain(Cond::Kind::kAnd) : ParseCondUnary(); };
+    Cond lhs = operand();
+    while (is_or ? (IsPunct("\\/") || IsPunct("||")) : (IsPunct("/\\") || IsPunct("&&"))) {
       Cond c;
-      c.kind = Cond::Kind::kAnd;
+      c.kind = kind;
       c.pos = tok_.pos;
       Bump();
       c.args.push_back(std::move(lhs));
-      c.args.push_back(ParseCondUnary());
+      c.args.push_back(operand());
       lhs = std::move(c);
     }
     return lhs;

@@ -8,6 +8,7 @@
 #include "litmus/compile.h"
 #include "litmus/gaps.h"
 #include "litmus/parser.h"
+#include "litmus/test_util.h"
 #include "litmus/state_table.h"
 #include "litmus/verdict.h"
 
@@ -21,14 +22,6 @@ P0(int *x, int *y) { int r0; WRITE_ONCE(*x, 1); r0 = READ_ONCE(*y); }
 P1(int *x, int *y) { int r0; WRITE_ONCE(*y, 1); r0 = READ_ONCE(*x); }
 exists (0:r0=0 /\ 1:r0=0)
 )";
-
-Program MustCompile(const std::string& src) {
-  ParseResult pr = ParseLitmus(src, "t.litmus");
-  REQUIRE_MESSAGE(!pr.error, (pr.error ? pr.error->Format() : ""));
-  CompileResult cr = Compile(*pr.test);
-  REQUIRE_MESSAGE(!cr.error, (cr.error ? cr.error->Format() : ""));
-  return *cr.program;
-}
 
 // The full "file:line:col: message" of the first error, parse or compile.
 std::string ErrorOf(const std::string& src) {
