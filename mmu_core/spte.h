@@ -8,8 +8,9 @@
 //  |    | (high part)|mask |               | present | writ.| writ.|   |   |   |   |   |   |
 //  +----+------------+-----+---------------+---------+------+------+---+---+---+---+---+---+
 //
-//  - A shadow-present spte has bit 11 (SPTE_MMU_PRESENT). Presence is decided
-//    by the low word alone, which the split (32-bit) reader relies on.
+//  - A shadow-present spte has P and is not MMIO ([3.11] is_shadow_present_pte;
+//    [6.x] tests only the software bit 11, which our leaves also carry).
+//    Presence is decided by the low word alone, which the split reader relies on.
 //  - A non-leaf spte's pfn field holds the frame number of the child table.
 //  - An MMIO spte is (spte & kMmioMask) == kMmioValue: P and bit 51 set, bit 11
 //    clear, so it is not shadow-present and a guest access takes a RSVD fault.
@@ -50,8 +51,6 @@ inline constexpr u64 kPfnMask = ((u64{1} << 40) - 1) << kPfnShift;  // bits 12..
 inline constexpr u64 kNx = Bit(63);
 inline constexpr u64 kNonPresent = 0;
 
-inline constexpr u64 kMmioMask = Bit(51) | kMmuPresent | kPresent;
-inline constexpr u64 kMmioValue = Bit(51) | kPresent;
 inline constexpr u64 kMmioGfnMask = ((u64{1} << 39) - 1) << kPfnShift;  // bits 12..50
 inline constexpr u64 kMmioAccessMask = kWritable | kUser;
 inline constexpr unsigned kMmioGenLowShift = 3;   // gen[0..7]  -> spte[3..10]
@@ -59,7 +58,12 @@ inline constexpr unsigned kMmioGenLowBits = 8;
 inline constexpr unsigned kMmioGenHighShift = 52;  // gen[8..18] -> spte[52..62]
 inline constexpr unsigned kMmioGenMaxBits = 19;
 
-inline constexpr bool IsShadowPresent(u64 s) { return (s & kMmuPresent) != 0; }
+inline constexpr u64 kMmioMask = Bit(51) | kMmuPresent | kPresent;
+inline constexpr u64 kMmioValue = Bit(51) | kPresent;
+inline constexpr bool IsMmio(u64 s) { return (s & kMmioMask) == kMmioValue; }
+// is_shadow_present_pte, [3.11] form: P and not MMIO. A low word alone has P
+// and no MMIO mask bit, so presence is decided by the low word.
+inline constexpr bool IsShadowPresent(u64 s) { return (s & kPresent) != 0 && !IsMmio(s); }
 inline constexpr bool IsWritable(u64 s) { return (s & kWritable) != 0; }
 inline constexpr bool IsMmuWritable(u64 s) { return (s & kMmuWritable) != 0; }
 inline constexpr bool IsHostWritable(u64 s) { return (s & kHostWritable) != 0; }
@@ -138,7 +142,7 @@ struct MmioFormat {
     const u64 high = (s >> kMmioGenHighShift) & ((u64{1} << HighBits()) - 1);
     return low | (high << LowBits());
   }
-  static constexpr bool IsMmio(u64 s) { return (s & kMmioMask) == kMmioValue; }
+  static constexpr bool IsMmio(u64 s) { return spte::IsMmio(s); }
   static constexpr u64 Gfn(u64 s) { return (s & kMmioGfnMask) >> kPfnShift; }
   static constexpr u64 Access(u64 s) { return s & kMmioAccessMask; }
 };

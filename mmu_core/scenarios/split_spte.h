@@ -40,6 +40,23 @@ inline constexpr bool SplitValueGenuine(u64 v) {
 
 inline constexpr u64 kAdMask = spte::kAccessed | spte::kDirty;
 
+// Values a replay file may give instead of the self-checking ones (a posted
+// table's "spte = 0xa11110001"). 0 means "use SplitValue(k)".
+struct SplitValues {
+  u64 initial = 0;
+  u64 next = 0;  // what the writer sets after its clear (split-pnp)
+
+  u64 Initial() const { return initial != 0 ? initial : SplitValue(0); }
+  u64 Next(int cycle) const { return next != 0 ? next : SplitValue(static_cast<unsigned>(2 * cycle + 1)); }
+  // Genuine: not present, or one of the values written (A/D aside).
+  bool Genuine(u64 v) const {
+    if (initial == 0 && next == 0) return SplitValueGenuine(v);
+    if (!spte::IsShadowPresent(v)) return true;
+    const u64 got = v & ~kAdMask;
+    return got == (Initial() & ~kAdMask) || (next != 0 && got == (next & ~kAdMask));
+  }
+};
+
 // A split spte inside a minimal shadow page: the entry and the page's count.
 class SplitSptePage {
  public:
@@ -73,18 +90,19 @@ class SplitTear {
   static constexpr Mutation kMutations[] = {Mutation::M2_2, Mutation::M2_5};
   struct Config {
     ClearKind clear = ClearKind::kFast;
+    SplitValues values;
   };
   static int NumConfigs() { return 2; }
-  static Config GetConfig(int i) { return Config{i == 0 ? ClearKind::kFast : ClearKind::kSlow}; }
+  static Config GetConfig(int i) { return Config{i == 0 ? ClearKind::kFast : ClearKind::kSlow, {}}; }
   static std::string DescribeConfig(const Config& c) { return std::string("clear=") + ClearKindName(c.clear); }
 
-  SplitTear(const Config& c, Mutations mut) : cfg_(c), page_(SplitValue(0), mut), seen_(0) {}
+  SplitTear(const Config& c, Mutations mut) : cfg_(c), page_(c.values.Initial(), mut), seen_(0) {}
 
   void Thread(int cpu) {
     if (cpu == 0) {
       const u64 v = page_.spte().GetLockless();
       seen_.store(v);
-      if (!SplitValueGenuine(v)) sync::fail("torn present spte: __get_spte_lockless returned a value never stored");
+      if (!cfg_.values.Genuine(v)) sync::fail("torn present spte: __get_spte_lockless returned a value never stored");
     } else if (cfg_.clear == ClearKind::kFast) {
       page_.spte().UpdateClearFast(spte::kNonPresent);
     } else {
@@ -121,20 +139,21 @@ class SplitPnp {
   struct Config {
     ClearKind clear = ClearKind::kFast;
     int cycles = 1;  // clear+set pairs by the writer
+    SplitValues values;
   };
   static int NumConfigs() { return 2; }
-  static Config GetConfig(int i) { return Config{i == 0 ? ClearKind::kFast : ClearKind::kSlow, 1}; }
+  static Config GetConfig(int i) { return Config{i == 0 ? ClearKind::kFast : ClearKind::kSlow, 1, {}}; }
   static std::string DescribeConfig(const Config& c) {
     return std::string("clear=") + ClearKindName(c.clear) + " cycles=" + std::to_string(c.cycles);
   }
 
-  SplitPnp(const Config& c, Mutations mut) : cfg_(c), page_(SplitValue(0), mut), seen_(0) {}
+  SplitPnp(const Config& c, Mutations mut) : cfg_(c), page_(c.values.Initial(), mut), seen_(0) {}
 
   void Thread(int cpu) {
     if (cpu == 0) {
       const u64 v = page_.spte().GetLockless();
       seen_.store(v);
-      if (!SplitValueGenuine(v)) sync::fail("torn present spte: __get_spte_lockless returned a value never stored");
+      if (!cfg_.values.Genuine(v)) sync::fail("torn present spte: __get_spte_lockless returned a value never stored");
       return;
     }
     for (int i = 0; i < cfg_.cycles; ++i) {
@@ -143,7 +162,7 @@ class SplitPnp {
       } else {
         page_.spte().UpdateClearSlow(spte::kNonPresent);
       }
-      page_.spte().SetSpte(SplitValue(static_cast<unsigned>(2 * i + 1)));
+      page_.spte().SetSpte(cfg_.values.Next(i));
     }
   }
   void Check() {
