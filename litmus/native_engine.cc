@@ -313,6 +313,7 @@ void Worker(Shared& sh, int self, uint64_t trials, NativeSync sync, StateTable* 
   }
   int64_t regs[kMaxRegs];
   const uint32_t n = static_cast<uint32_t>(sh.nthreads);
+  const bool oversubscribed = n > std::max(1u, std::thread::hardware_concurrency());
   size_t lo, hi;
   ShareOf(sh, self, static_cast<size_t>(std::min<uint64_t>(sh.batch, trials)), &lo, &hi);
   InitInstances(sh, lo, hi);
@@ -341,7 +342,12 @@ void Worker(Shared& sh, int self, uint64_t trials, NativeSync sync, StateTable* 
         sh.arrive[i].fetch_add(1, std::memory_order_relaxed);
         uint64_t spins = 0;
         while (sh.arrive[i].load(std::memory_order_relaxed) < n) {
-          LITMUS_PAUSE();
+          // With more processes than CPUs the others need this one's CPU.
+          if (oversubscribed) {
+            std::this_thread::yield();
+          } else {
+            LITMUS_PAUSE();
+          }
           if (!sh.KeepSpinning(&spins, {}, "the instance barrier")) return;
         }
       }
