@@ -241,9 +241,13 @@ class Analysis {
 
   // ---- LKMM's preserved program order, per process -----------------------
 
-  // One step of ordering LKMM keeps between events a before b of a process.
+  // One step of ordering LKMM keeps between events a before b of a process
+  // (its ppo, plus fences): the same location when b writes (coherence),
+  // a full barrier, acquire a, release b, an address, data or control
+  // dependency of a store (address only for a load), smp_wmb() between
+  // stores, smp_rmb() between loads.
   bool OrderedStep(const Event& a, const Event& b) const {
-    if (a.definite && b.definite && a.locs == b.locs) return true;  // coherence
+    if (b.writes && SameLocation(a, b)) return true;
     if (MbBetween(a.thread, a.op, b.op)) return true;
     if (a.acquire || b.release) return true;
     const OpInfo& bi = InfoOf(b);

@@ -16,10 +16,10 @@
 //       synchronise, so an instance costs little more than its own accesses.
 //       The jitter (pseudo-random within the period) sweeps the processes'
 //       relative timing, which counter skew between CPUs and unequal code
-//       lengths would otherwise fix. The period adapts per batch: it grows
-//       when processes arrive late and shrinks while they are on time.
+//       lengths would otherwise fix. The period adapts per batch to how long
+//       the slowest process's instances take (AdaptPeriod).
 //   instance  a spin barrier before every instance (litmus7's user barrier);
-//       tight alignment, about twice the cost per trial.
+//       tight alignment, slower, and very slow with more processes than CPUs.
 //   batch     no alignment inside a batch; fastest, fewest weak outcomes.
 //
 // Every spin (barriers, spinlocks, synchronize_rcu) gives up after
@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,6 +61,7 @@ inline uint64_t Ticks() {
 }
 
 constexpr uint64_t kMinPeriod = 128;
+constexpr uint64_t kMaxPeriod = 1 << 15;
 
 // A well-mixed value in [0, period) for instance i of process p.
 inline uint64_t Jitter(uint64_t i, int p, uint64_t period) {
@@ -69,7 +71,6 @@ inline uint64_t Jitter(uint64_t i, int p, uint64_t period) {
   h ^= h >> 29;
   return h % period;
 }
-constexpr uint64_t kMaxPeriod = 1 << 15;
 
 // GCC treats a memory order that is not a compile-time constant as seq_cst
 // (a store would become xchg and hide store buffering), so every access
