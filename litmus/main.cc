@@ -10,6 +10,7 @@
 // 1 on any unexplained disagreement, 2 on malformed input or a test that
 // cannot run (the message is `file:line:col: message`).
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -60,10 +61,19 @@ std::string Rate(double per_second) {
   return fmt::format("{:.0f}", per_second);
 }
 
+// `bazel run` starts the runner in its runfiles tree; a relative path is
+// then taken from where `bazel run` was typed (BUILD_WORKING_DIRECTORY).
+std::ifstream OpenInput(const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (!in && wd && !file.empty() && file[0] != '/') in.open(std::string(wd) + "/" + file, std::ios::binary);
+  return in;
+}
+
 TestRun RunOne(const std::string& file, const Options& opt) {
   TestRun r;
   r.file = file;
-  std::ifstream in(file, std::ios::binary);
+  std::ifstream in = OpenInput(file);
   if (!in) {
     r.error = Diagnostic{file, {1, 1}, "cannot open file"};
     return r;

@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Runs the runner over the suite and compares each test's model verdict and
 # status with suite_expected.txt (observed counts vary from run to run, so
-# they are not compared). Usage: suite_test.sh RUNNER EXPECTED FILE...
+# they are not compared). Usage: suite_test.sh [--trials N] RUNNER EXPECTED FILE...
 set -euo pipefail
+trials=20000
+if [[ "$1" == "--trials" ]]; then
+  trials="$2"
+  shift 2
+fi
 runner="$1"
 expected="$2"
 shift 2
@@ -10,7 +15,7 @@ shift 2
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 rc=0
-"$runner" --trials 20000 --quiet "$@" >"$out" || rc=$?
+"$runner" --trials "$trials" --quiet "$@" >"$out" || rc=$?
 cat "$out"
 if [[ $rc -ne 0 ]]; then
   echo "runner exited with $rc" >&2
