@@ -1,0 +1,78 @@
+// stress/expectations.h: what each catalogue mutation can do on an x86 host.
+//
+// x86-64 is TSO: it never reorders a load with an older load, nor a store
+// with an older load or an older store; the only reordering is a load
+// passing an older store to another address (store buffering). So smp_rmb,
+// smp_wmb, smp_load_acquire and smp_store_release compile to compiler
+// barriers (plain movs), and only smp_mb (and xchg/cmpxchg, locked
+// instructions) emit a fence. A mutation that only weakens a barrier the
+// hardware never needed cannot be seen by native stress on x86, whatever the
+// budget; only the Relacy model (or a weaker host) can catch it.
+//
+// `tsan_race` marks the mutations that turn a correct hand-over of plain
+// memory into a plain data race, which ThreadSanitizer reports as such
+// (rather than through the scenario's invariant). This is what the kill
+// matrix and the README's TSO notes are printed from; a mutation missing
+// here is treated as visible, with no race expected.
+#pragma once
+
+#include <string_view>
+
+#include "mmu_core/mutations.h"
+
+namespace stress {
+
+struct MutationExpectation {
+  std::string_view mutation;
+  bool x86_visible;
+  std::string_view why;
+  bool tsan_race;
+};
+
+inline constexpr MutationExpectation kExpectations[] = {
+    {"M2.1", true, "program order of the two stores is swapped; TSO keeps the swapped order", false},
+    {"M2.2", true, "program order of the two stores is swapped; TSO keeps the swapped order", false},
+    {"M2.3", true, "program order: the count is bumped before the halves are written", false},
+    {"M2.4", true, "a recheck is removed: no ordering involved", false},
+    {"M2.5", true, "a recheck is removed: no ordering involved", false},
+    {"M2.6", false,
+     "drops the rmb between two loads: x86 never reorders a load with an older load, and smp_rmb is "
+     "only a compiler barrier there",
+     false},
+    {"M2.7", true, "logic: a present->present update moves the high word (R1)", false},
+    {"M2.8", true, "atomicity: load+store instead of xchg loses a concurrent hardware D bit", false},
+    {"M3.1", true, "logic: a stale old value chooses the non-atomic update", false},
+    {"M4.1", true,
+     "store buffering: the one reordering x86 performs (a load passes an older store unless smp_mb "
+     "emits a fence)",
+     true},
+    {"M4.2", false,
+     "load->store reordering (load buffering): x86 never lets a store pass an older load, and "
+     "smp_store_release is a plain mov",
+     false},
+    {"M4.3", true, "logic: the free does not wait for a lockless walker", true},
+    {"M4.4", true, "logic: the page is freed before the remote flush", true},
+    {"M5.1", true, "logic: ABA on the pfn (cmpxchg guards the value, not the gfn)", false},
+    {"M5.2", true, "atomicity: a plain store instead of cmpxchg", false},
+    {"M5.3", true, "atomicity and a stale flush decision", false},
+    {"M5.4", true, "logic: the flush rule tests W instead of MMU-writable", false},
+    {"M6.1", true, "logic: two zappers without slots_lock", false},
+    {"M6.2", true, "logic: list order", false},
+    {"M6.3", true, "logic: a missing obsolete-root check", false},
+    {"M6.4", true, "logic: invalid is marked after the request", false},
+    {"M7.1", true, "logic: generation protocol (race A)", false},
+    {"M7.2", true, "logic: generation protocol (in-progress flag ignored)", false},
+    {"M7.3", true, "logic: generation protocol (single increment)", false},
+    {"M7.4", true, "logic: generation protocol (zap after publish, race C)", false},
+    {"M7.5", true, "logic: generation protocol (race B)", false},
+};
+
+inline MutationExpectation ExpectationFor(mmu::Mutation m) {
+  const std::string_view name = mmu::Describe(m).name;
+  for (const MutationExpectation& e : kExpectations) {
+    if (e.mutation == name) return e;
+  }
+  return MutationExpectation{name, true, "(no note yet)", false};
+}
+
+}  // namespace stress

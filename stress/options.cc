@@ -1,0 +1,187 @@
+// stress/options.cc: command-line parsing and checking for the stress driver.
+#include "stress/options.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "mmu_core/mutations.h"
+#include "stress/report.h"
+
+namespace stress {
+namespace {
+
+std::string Catalogue() {
+  std::string out;
+  for (const mmu::MutationInfo& m : mmu::kMutations) out += (out.empty() ? "" : " ") + std::string(m.name);
+  return out;
+}
+
+std::string ScenarioNames() {
+  std::string out;
+  for (const ScenarioEntry& e : Scenarios()) out += (out.empty() ? "" : ", ") + e.info.name;
+  return out;
+}
+
+std::string MutationNames(const std::vector<mmu::Mutation>& ms) {
+  std::string out;
+  for (mmu::Mutation m : ms) out += (out.empty() ? "" : ", ") + std::string(mmu::Describe(m).name);
+  return out.empty() ? "none" : out;
+}
+
+std::string Quote(const std::string& s) {
+  if (s.find_first_of(" \t'\"$\\") == std::string::npos && !s.empty()) return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string Command(const ScenarioInfo& s, const Options& o, const RunSpec& spec) {
+  const bool tsan = std::string_view(EngineName()) == "native+tsan";
+  std::string c = fmt::format("bazel run //stress:{} -- --scenario {}", tsan ? "stress_tsan" : "stress", s.name);
+  if (!spec.mutations.Empty()) c += " --mutation " + spec.mutations.ToString();
+  if (o.config != "all") c += " --config " + Quote(o.config);
+  if (spec.copies != 1) c += fmt::format(" --threads {}", spec.copies * s.threads);
+  if (spec.seconds > 0) c += fmt::format(" --seconds {:g}", spec.seconds);
+  if (spec.rounds > 0) c += fmt::format(" --ops {}", spec.rounds);
+  c += fmt::format(" --seed {}", spec.seed);
+  if (spec.max_delay_ns != kDefaultMaxDelayNs) c += fmt::format(" --max-delay-ns {}", spec.max_delay_ns);
+  if (spec.stop_on_violation) c += " --stop-on-violation";
+  return c;
+}
+
+}  // namespace
+
+ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
+  Options o;
+  CLI::App app{
+      "Stress the shadow-MMU core on real threads: run rounds of a scenario with its CPUs released together,\n"
+      "random delays between steps, and the scenario's invariant checked in every round.\n"
+      "Exit status: 0 no violation, 1 invariant violated, 2 bad input, 130 interrupted.",
+      "stress"};
+  app.add_option("--scenario", o.scenario, "scenario name (see --list), or 'all'");
+  app.add_option("--mutation", o.mutation, "catalogue mutation to inject (e.g. M2.4), or 'none'");
+  app.add_option("--config", o.config, "member of the family: an index, key=value pairs, or 'all' (rotated)");
+  app.add_option("--threads", o.threads, "worker threads: a multiple of the scenario's CPUs (copies run side by side)");
+  app.add_option("--seconds", o.seconds, fmt::format("time budget (default {:g} s when --ops is not given)",
+                                                     kDefaultSeconds));
+  app.add_option("--ops", o.ops, "round budget (with --seconds: whichever ends first)");
+  app.add_option("--seed", o.seed, "seed of the delay generators (default: a fresh one, printed)");
+  app.add_option("--max-delay-ns", o.max_delay_ns,
+                 fmt::format("longest random delay before a step, 0 = none (default {})", kDefaultMaxDelayNs));
+  app.add_flag("--stop-on-violation", o.stop_on_violation, "end the run at the first violating round");
+  app.add_option("--json", o.json, "write the results as JSON to this file");
+  app.add_option("--interleaving-out", o.interleaving_out,
+                 "write the first violating round as an interleaving file (for replay)");
+  app.add_flag("--list", o.list, "list scenarios, their configurations and the mutations each shows");
+  app.add_flag("--quiet", o.quiet, "no progress line on the terminal");
+
+  ParseOutcome out;
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    out.message = app.help();
+    out.exit_code = 0;
+    return out;
+  } catch (const CLI::ParseError& e) {
+    out.message = fmt::format("stress: {}\nRun with --help for the options, --list for the scenarios.", e.what());
+    out.exit_code = 2;
+    return out;
+  }
+  if (!o.list && o.scenario.empty()) {
+    out.message = "stress: --scenario is required (one of: " + ScenarioNames() + ", or all); see --list";
+    out.exit_code = 2;
+    return out;
+  }
+  out.options = o;
+  return out;
+}
+
+Plan MakePlan(const Options& o, std::uint64_t default_seed) {
+  Plan plan;
+  auto fail = [&](std::string msg) {
+    plan.error = "stress: " + std::move(msg);
+    plan.runs.clear();
+    return plan;
+  };
+
+  if (o.seconds.has_value() && !(std::isfinite(*o.seconds) && *o.seconds > 0 && *o.seconds <= kMaxSeconds)) {
+    return fail(fmt::format("--seconds {:g} is not a duration: give a number of seconds in (0, {:g}]", *o.seconds,
+                            kMaxSeconds));
+  }
+  if (o.ops.has_value() && *o.ops == 0) return fail("--ops 0: give a positive number of rounds");
+  if (o.max_delay_ns > kMaxDelayNsLimit) {
+    return fail(fmt::format("--max-delay-ns {} is too long (at most {} ns: a delay shifts one step, it does not "
+                            "deschedule)",
+                            o.max_delay_ns, kMaxDelayNsLimit));
+  }
+  if (o.threads < 0 || o.threads > kMaxThreads) {
+    return fail(fmt::format("--threads {} is not a thread count (1 to {})", o.threads, kMaxThreads));
+  }
+
+  std::optional<mmu::Mutation> mutation;
+  if (o.mutation != "none") {
+    mutation = mmu::MutationFromName(o.mutation);
+    if (!mutation) return fail(fmt::format("unknown mutation '{}'; the catalogue: {} (or none)", o.mutation, Catalogue()));
+  }
+
+  std::vector<const ScenarioEntry*> chosen;
+  if (o.scenario == "all") {
+    for (const ScenarioEntry& e : Scenarios()) {
+      if (!mutation || e.info.Shows(*mutation)) chosen.push_back(&e);
+    }
+    if (chosen.empty()) {
+      return fail(fmt::format("no scenario shows {} yet (see --list)", mmu::Describe(*mutation).name));
+    }
+  } else {
+    const ScenarioEntry* e = FindScenario(o.scenario);
+    if (e == nullptr) return fail(fmt::format("unknown scenario '{}'; one of: {}, or all", o.scenario, ScenarioNames()));
+    if (mutation && !e->info.Shows(*mutation)) {
+      std::string where;
+      for (const ScenarioEntry& x : Scenarios()) {
+        if (x.info.Shows(*mutation)) where += (where.empty() ? "" : ", ") + x.info.name;
+      }
+      return fail(fmt::format("{} does not show {} (it shows: {}); {}", e->info.name, mmu::Describe(*mutation).name,
+                              MutationNames(e->info.mutations),
+                              where.empty() ? std::string("no scenario shows it yet")
+                                            : "scenarios that show it: " + where));
+    }
+    chosen.push_back(e);
+  }
+
+  for (const ScenarioEntry* e : chosen) {
+    const ScenarioInfo& s = e->info;
+    PlannedRun run;
+    run.scenario = e;
+    RunSpec& spec = run.spec;
+    if (o.threads != 0) {
+      if (o.threads % s.threads != 0) {
+        return fail(fmt::format("{} runs {} CPUs per copy: --threads must be a multiple of {} ({} given)", s.name,
+                                s.threads, s.threads, o.threads));
+      }
+      spec.copies = o.threads / s.threads;
+    }
+    ConfigSelection sel = SelectConfigs(s, o.config);
+    if (!sel.error.empty()) return fail(sel.error);
+    spec.configs = sel.indices;
+    if (mutation) spec.mutations = mmu::Mutations::Inject(*mutation);
+    spec.seconds = o.seconds.value_or(o.ops.has_value() ? 0 : kDefaultSeconds);
+    spec.rounds = o.ops.value_or(0);
+    spec.seed = o.seed.value_or(default_seed);
+    spec.max_delay_ns = o.max_delay_ns;
+    spec.stop_on_violation = o.stop_on_violation;
+    run.command = Command(s, o, spec);
+    plan.runs.push_back(std::move(run));
+  }
+  return plan;
+}
+
+std::string UserPath(const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  const char* cwd = std::getenv("BUILD_WORKING_DIRECTORY");
+  return cwd != nullptr && *cwd != '\0' ? std::string(cwd) + "/" + path : path;
+}
+
+}  // namespace stress

@@ -1,0 +1,268 @@
+// stress/runner.h: drive one scenario on real threads (the native engine).
+//
+// Litmus7-style rounds. A copy of the scenario is a group of S::kThreads
+// workers; worker 0 doubles as the group's coordinator. Per batch of up to
+// kBatch rounds:
+//
+//   coordinator   check and free the previous batch, construct the next
+//                 batch of scenario objects (single-threaded set-up);
+//   all workers   for each round: meet at the spin barrier, run the round's
+//                 Thread(cpu) with the stress hook's delays, move on;
+//   all workers   meet once more: the batch is finished.
+//
+// So every round starts with its CPUs released together, and costs one
+// barrier. Invariants are checked by the scenario itself: on the spot in
+// Thread() (sync::fail -> FaultSink) and by Check() after the batch. The
+// first violating round of the run is kept with its observations and every
+// CPU's recorded steps.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mmu_core/scenario.h"
+#include "mmu_core/steps.h"
+#include "mmu_core/sync.h"
+#include "stress/barrier.h"
+#include "stress/clock.h"
+#include "stress/hook.h"
+#include "stress/run.h"
+#include "stress/timing.h"
+
+namespace stress {
+
+template <class S>
+class Runner {
+ public:
+  static constexpr int kThreads = S::kThreads;
+  static constexpr int kBatch = 16;
+
+  explicit Runner(const RunSpec& spec)
+      : spec_(spec),
+        max_delay_ticks_(static_cast<std::uint64_t>(static_cast<double>(spec.max_delay_ns) * TicksPerNs())),
+        rounds_by_config_(static_cast<std::size_t>(S::NumConfigs())),
+        violating_by_config_(static_cast<std::size_t>(S::NumConfigs())) {}
+
+  RunResult Run() {
+    const int threads = spec_.copies * kThreads;
+    const bool oversubscribed = threads > static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int spins = oversubscribed ? 16 : 1024;
+    std::vector<std::unique_ptr<Group>> groups;
+    for (int c = 0; c < spec_.copies; ++c) groups.push_back(std::make_unique<Group>(*this, c, spins));
+
+    mmu::SetStepHook(&hook_);
+    mmu::sync::set_violation_sink(&sink_);
+    clock_ = Stopwatch();
+    running_.store(threads, std::memory_order_relaxed);
+    std::vector<std::thread> workers;
+    for (auto& g : groups) {
+      for (int cpu = 0; cpu < kThreads; ++cpu) {
+        workers.emplace_back([this, g = g.get(), cpu] {
+          g->Worker(cpu);
+          running_.fetch_sub(1, std::memory_order_acq_rel);
+        });
+      }
+    }
+    Supervise();
+    for (auto& t : workers) t.join();
+    mmu::SetStepHook(nullptr);
+    mmu::sync::set_violation_sink(nullptr);
+
+    RunResult r;
+    r.seconds = clock_.Seconds();
+    r.violations = sink_.calls();
+    r.interrupted = interrupted_;
+    for (int i = 0; i < S::NumConfigs(); ++i) {
+      const std::uint64_t n = rounds_by_config_[static_cast<std::size_t>(i)].load(std::memory_order_relaxed);
+      const std::uint64_t v = violating_by_config_[static_cast<std::size_t>(i)].load(std::memory_order_relaxed);
+      r.rounds += n;
+      r.violating_rounds += v;
+      if (std::find(spec_.configs.begin(), spec_.configs.end(), i) != spec_.configs.end()) {
+        r.per_config.push_back(ConfigTally{i, S::DescribeConfig(S::GetConfig(i)), n, v});
+      }
+    }
+    r.first = std::move(first_);
+    return r;
+  }
+
+ private:
+  struct Round {
+    std::optional<S> scenario;
+    std::uint64_t number = 0;
+    int config = 0;
+    StepLog logs[kThreads];
+    FaultRecord fault;
+  };
+
+  class Group {
+   public:
+    Group(Runner& run, int copy, int spins) : run_(run), copy_(copy), barrier_(kThreads, spins) {}
+
+    void Worker(int cpu) {
+      mmu::sync::set_this_cpu(cpu);
+      WorkerContext ctx(cpu, copy_, DelayPlan(run_.spec_.seed, copy_, cpu, run_.max_delay_ticks_));
+      tls_worker = &ctx;
+      for (;;) {
+        if (cpu == 0) {
+          Collect(ctx);
+          batch_ = Prepare();
+        }
+        barrier_.Wait();  // the batch is ready; also the start of its first round
+        const int n = batch_;
+        if (n == 0) break;
+        for (int i = 0; i < n; ++i) {
+          if (i > 0) barrier_.Wait();  // round i starts on every CPU together
+          Round& r = rounds_[i];
+          r.logs[cpu].Clear();
+          ctx.log = &r.logs[cpu];
+          ctx.fault = &r.fault;
+          ctx.plan.BeforeRound();
+          r.scenario->Thread(cpu);
+          ctx.log = nullptr;
+          ctx.fault = nullptr;
+        }
+        barrier_.Wait();  // every CPU has finished the batch
+      }
+      tls_worker = nullptr;
+    }
+
+   private:
+    // Coordinator: the final checks of the finished batch.
+    void Collect(WorkerContext& ctx) {
+      for (int i = 0; i < batch_; ++i) {
+        Round& r = rounds_[i];
+        ctx.fault = &r.fault;
+        ctx.in_check = true;
+        r.scenario->Check();
+        ctx.in_check = false;
+        ctx.fault = nullptr;
+        const auto cfg = static_cast<std::size_t>(r.config);
+        run_.rounds_by_config_[cfg].fetch_add(1, std::memory_order_relaxed);
+        if (r.fault.failed()) {
+          run_.violating_by_config_[cfg].fetch_add(1, std::memory_order_relaxed);
+          run_.violating_rounds_.fetch_add(1, std::memory_order_relaxed);
+          run_.Keep(r, copy_);
+          if (run_.spec_.stop_on_violation) run_.stop_.store(true, std::memory_order_relaxed);
+        }
+        run_.done_rounds_.fetch_add(1, std::memory_order_relaxed);
+        r.scenario.reset();
+      }
+    }
+
+    // Coordinator: construct the next batch; 0 when the run is over.
+    int Prepare() {
+      if (run_.stop_.load(std::memory_order_relaxed)) return 0;
+      const std::uint64_t base = run_.claimed_.fetch_add(kBatch, std::memory_order_relaxed);
+      std::uint64_t n = kBatch;
+      if (run_.spec_.rounds != 0) {
+        if (base >= run_.spec_.rounds) return 0;
+        n = std::min<std::uint64_t>(n, run_.spec_.rounds - base);
+      }
+      const auto& configs = run_.spec_.configs;
+      for (std::uint64_t i = 0; i < n; ++i) {
+        Round& r = rounds_[i];
+        r.number = base + i;
+        r.config = configs[(base + i) % configs.size()];
+        r.fault.Reset();
+        r.scenario.emplace(S::GetConfig(r.config), run_.spec_.mutations);
+      }
+      return static_cast<int>(n);
+    }
+
+    Runner& run_;
+    const int copy_;
+    SpinBarrier barrier_;
+    int batch_ = 0;  // written by the coordinator before the batch barrier
+    Round rounds_[kBatch];
+  };
+
+  // The thread that started the run: budgets, interrupts and progress.
+  void Supervise() {
+    double next_progress = 0.25;
+    while (running_.load(std::memory_order_acquire) > 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      const double t = clock_.Seconds();
+      if (spec_.seconds > 0 && t >= spec_.seconds) stop_.store(true, std::memory_order_relaxed);
+      if (spec_.interrupt != nullptr && spec_.interrupt->load(std::memory_order_relaxed)) {
+        interrupted_ = true;
+        stop_.store(true, std::memory_order_relaxed);
+      }
+      if (spec_.on_progress && t >= next_progress) {
+        next_progress = t + 0.25;
+        spec_.on_progress(Progress{done_rounds_.load(std::memory_order_relaxed),
+                                   violating_rounds_.load(std::memory_order_relaxed), t});
+      }
+    }
+  }
+
+  // The first violating round of the run, kept for the report.
+  void Keep(const Round& r, int copy) {
+    std::lock_guard<std::mutex> lock(first_mu_);
+    if (first_.has_value()) return;
+    Violation v;
+    v.round = r.number;
+    v.seconds = clock_.Seconds();
+    v.copy = copy;
+    v.cpu = r.fault.cpu();
+    v.what = r.fault.what();
+    v.where = std::string(r.fault.file()) + ":" + std::to_string(r.fault.line());
+    v.config_index = r.config;
+    v.config = S::DescribeConfig(S::GetConfig(r.config));
+    mmu::Observations obs;
+    r.scenario->Observe(obs);
+    for (int i = 0; i < obs.size(); ++i) v.observations.push_back(Observation{obs[i].cpu, obs[i].what, obs[i].value});
+    std::uint64_t t0 = ~std::uint64_t{0};
+    for (int c = 0; c < kThreads; ++c) {
+      for (int i = 0; i < r.logs[c].size(); ++i) t0 = std::min(t0, r.logs[c][i].tick);
+      v.dropped_steps += r.logs[c].dropped();
+    }
+    struct Stamped {
+      std::uint64_t tick;
+      StepRecord rec;
+    };
+    std::vector<Stamped> all;
+    const double per_ns = TicksPerNs();
+    for (int c = 0; c < kThreads; ++c) {
+      for (int i = 0; i < r.logs[c].size(); ++i) {
+        const StepLog::Event& e = r.logs[c][i];
+        const auto ns = static_cast<std::int64_t>(static_cast<double>(e.tick - t0) / per_ns);
+        all.push_back(Stamped{e.tick, StepRecord{c, std::string(mmu::StepName(e.step)), e.value, ns}});
+      }
+    }
+    std::stable_sort(all.begin(), all.end(), [](const Stamped& a, const Stamped& b) { return a.tick < b.tick; });
+    for (Stamped& s : all) v.steps.push_back(std::move(s.rec));
+    first_ = std::move(v);
+  }
+
+  const RunSpec& spec_;
+  const std::uint64_t max_delay_ticks_;
+  StressHook hook_;
+  FaultSink sink_;
+  Stopwatch clock_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> running_{0};
+  std::atomic<std::uint64_t> claimed_{0};
+  std::atomic<std::uint64_t> done_rounds_{0};
+  std::atomic<std::uint64_t> violating_rounds_{0};
+  std::vector<std::atomic<std::uint64_t>> rounds_by_config_;
+  std::vector<std::atomic<std::uint64_t>> violating_by_config_;
+  std::mutex first_mu_;
+  std::optional<Violation> first_;
+  bool interrupted_ = false;  // written and read by the supervising thread only
+};
+
+template <class S>
+RunResult RunScenario(const RunSpec& spec) {
+  Runner<S> runner(spec);
+  return runner.Run();
+}
+
+}  // namespace stress
