@@ -1,0 +1,559 @@
+// The model binary's driver: command line, the runs a shard makes, reports.
+//
+// Runs, in order: the correct core on every selected configuration, then
+// each selected negative twin on the configurations where its mutation
+// applies, stopping at the first configuration that catches it. Sharding
+// splits the correct runs' search trees between shards (split_search.h) and
+// hands each twin, whole, to one shard.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "models/model.h"
+#include "models/report.h"
+
+namespace mmu::models {
+namespace {
+
+constexpr int kBadInput = 2;
+constexpr std::string_view kScenarioDir = "mmu_core/scenarios/";
+
+std::optional<unsigned> ParseUnsigned(std::string_view s) {
+  unsigned v = 0;
+  if (s.empty()) return std::nullopt;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+// What a run's outcome means for its variant.
+enum class Verdict { kPassed, kCaught, kMissed, kFailed };
+const char* VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kPassed: return "passed";
+    case Verdict::kCaught: return "caught";
+    case Verdict::kMissed: return "missed";
+    case Verdict::kFailed: return "failed";
+  }
+  return "failed";
+}
+
+struct RunRecord {
+  std::optional<Mutation> mutation;
+  int config = 0;
+  Search search;
+  RunOutcome outcome;
+  Verdict verdict = Verdict::kFailed;
+  std::string expected;  // expected error kind (twins)
+  std::string why;       // why the verdict, when it is not the obvious one
+};
+
+std::string VariantName(const std::optional<Mutation>& m) { return m ? std::string(Describe(*m).name) : "none"; }
+
+class Driver {
+ public:
+  Driver(Model& model, const Declaration& decl) : model_(model), decl_(decl) {}
+
+  int Main(int argc, char** argv);
+
+ private:
+  int Fail(const std::string& message) const {
+    fmt::print(stderr, "{}: {}\n", decl_.target, message);
+    return kBadInput;
+  }
+  std::optional<int> ParseFlags(int argc, char** argv);
+  std::optional<int> ResolveShard();
+  std::vector<std::string> DeclarationProblems() const;
+  int List() const;
+  int CheckDeclaration() const;
+
+  std::string ExpectedError(Mutation m) const;
+  Verdict Judge(const RunRecord& r, std::string& why) const;
+  RunRecord RunOne(std::optional<Mutation> m, int config, Shard shard);
+  std::vector<std::string> Roles(int config) const;
+  Counterexample MakeCounterexample(const RunRecord& r) const;
+  void PrintRun(const RunRecord& r) const;
+  void PrintCounterexample(const RunRecord& r) const;
+  void PrintSummary() const;
+  bool WriteJson() const;
+  bool WriteCounterexample() const;
+
+  Model& model_;
+  const Declaration& decl_;
+
+  // Flags.
+  std::string variant_flag_ = "all";
+  std::string config_flag_ = "all";
+  std::string search_flag_;
+  std::string counterexample_out_;
+  std::string json_out_;
+  std::string shard_flag_;
+  unsigned split_depth_ = 8;
+  bool list_ = false;
+  bool check_declaration_ = false;
+  bool relacy_scheduler_ = false;
+  bool history_ = true;
+
+  // Resolved.
+  std::vector<std::optional<Mutation>> variants_;
+  std::vector<int> configs_;
+  Search search_;
+  Shard shard_;
+  std::vector<RunRecord> records_;
+};
+
+std::optional<int> Driver::ParseFlags(int argc, char** argv) {
+  CLI::App app(fmt::format("Relacy model of scenario {} ({}): {}", model_.Name(), model_.Section(), model_.Invariant()),
+               std::string(decl_.target));
+  app.add_option("--variant", variant_flag_, "none (the correct core), a mutation of this scenario, or all")
+      ->capture_default_str();
+  app.add_option("--config", config_flag_, "a configuration index, or all")->capture_default_str();
+  app.add_option("--search", search_flag_,
+                 fmt::format("full | bound:N | random:N (declared: {})", decl_.search));
+  app.add_option("--counterexample-out", counterexample_out_,
+                 "write the first counterexample here, in the interleaving file format");
+  app.add_option("--json", json_out_, "write the results here as a JSON array");
+  app.add_flag("--list", list_, "describe the model (configurations, mutations, search) and exit");
+  app.add_option("--shard", shard_flag_, "run shard I of N (I/N); default: Bazel's TEST_SHARD_INDEX/TEST_TOTAL_SHARDS");
+  app.add_option("--split-depth", split_depth_, "scheduling decisions that name a subtree when shards split a search")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  app.add_flag("--relacy-scheduler", relacy_scheduler_,
+               "use Relacy's own scheduler classes (no split; cross-checks the split search)");
+  app.add_flag("--check-declaration", check_declaration_,
+               "check the models/BUILD declaration against the scenario and exit");
+  app.add_flag("!--no-history", history_, "do not print Relacy's raw history after a counterexample");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "{}: {}\nRun with --help for the flags.\n", decl_.target, e.what());
+    return kBadInput;
+  }
+
+  // --variant
+  if (variant_flag_ == "all") {
+    variants_.push_back(std::nullopt);
+    for (Mutation m : model_.Mutations()) variants_.push_back(m);
+  } else if (variant_flag_ == "none") {
+    variants_.push_back(std::nullopt);
+  } else {
+    const std::optional<Mutation> m = MutationFromName(variant_flag_);
+    const std::vector<Mutation> mine = model_.Mutations();
+    std::string names;
+    for (Mutation x : mine) names += fmt::format(" {}", Describe(x).name);
+    if (!m) return Fail(fmt::format("--variant {}: not none, all or a catalogue mutation (this scenario's:{})",
+                                    variant_flag_, names));
+    if (std::find(mine.begin(), mine.end(), *m) == mine.end()) {
+      return Fail(fmt::format("--variant {}: {} does not show this mutation (its mutations:{})", variant_flag_,
+                              model_.Name(), names));
+    }
+    variants_.push_back(*m);
+  }
+
+  // --config
+  if (config_flag_ == "all") {
+    for (int i = 0; i < model_.NumConfigs(); ++i) configs_.push_back(i);
+  } else {
+    const std::optional<unsigned> c = ParseUnsigned(config_flag_);
+    if (!c || static_cast<int>(*c) >= model_.NumConfigs()) {
+      return Fail(fmt::format("--config {}: not all or an index below {} (see --list)", config_flag_,
+                              model_.NumConfigs()));
+    }
+    configs_.push_back(static_cast<int>(*c));
+  }
+
+  // --search
+  const std::string search_text = search_flag_.empty() ? std::string(decl_.search) : search_flag_;
+  const std::optional<Search> s = Search::Parse(search_text);
+  if (!s) return Fail(fmt::format("--search {}: expected full, bound:N or random:N (N > 0 for random)", search_text));
+  search_ = *s;
+  return ResolveShard();
+}
+
+// Bazel's test sharding protocol: TEST_TOTAL_SHARDS and TEST_SHARD_INDEX
+// name the shard; touching TEST_SHARD_STATUS_FILE says the test honours them.
+std::optional<int> Driver::ResolveShard() {
+  std::string text = shard_flag_;
+  const char* total = std::getenv("TEST_TOTAL_SHARDS");
+  const char* index = std::getenv("TEST_SHARD_INDEX");
+  if (text.empty() && total != nullptr && index != nullptr) text = fmt::format("{}/{}", index, total);
+  if (const char* status = std::getenv("TEST_SHARD_STATUS_FILE"); status != nullptr && *status != '\0') {
+    std::ofstream touch(status, std::ios::app);
+  }
+  if (text.empty()) return std::nullopt;
+  const std::size_t slash = text.find('/');
+  const std::optional<unsigned> i = ParseUnsigned(std::string_view(text).substr(0, slash));
+  const std::optional<unsigned> n =
+      slash == std::string::npos ? std::nullopt : ParseUnsigned(std::string_view(text).substr(slash + 1));
+  if (!i || !n || *n == 0 || *i >= *n) return Fail(fmt::format("shard {}: expected I/N with 0 <= I < N", text));
+  shard_ = Shard{static_cast<int>(*i), static_cast<int>(*n)};
+  return std::nullopt;
+}
+
+std::string Driver::ExpectedError(Mutation m) const {
+  if (std::optional<std::string> kind = model_.ExpectedError(m)) return *kind;
+  for (const auto& [name, kind] : decl_.expect) {
+    if (MutationFromName(name) == m) return std::string(kind);
+  }
+  return std::string(kUserAssert);
+}
+
+// A correct run passes when Relacy finds nothing. A twin is caught when
+// Relacy reports the expected kind of error; for the default kind (a user
+// assert) the assert must be the scenario's, not a check inside the core.
+Verdict Driver::Judge(const RunRecord& r, std::string& why) const {
+  const RunOutcome& o = r.outcome;
+  if (!r.mutation) return o.found ? Verdict::kFailed : Verdict::kPassed;
+  if (!o.found) return Verdict::kMissed;
+  if (o.error_kind != r.expected) {
+    why = fmt::format("expected {}, got {}", r.expected, o.error_kind);
+    return Verdict::kFailed;
+  }
+  if (r.expected == kUserAssert && !o.where.empty() && o.where.find(kScenarioDir) == std::string::npos) {
+    why = fmt::format("the assert at {} is not the scenario's", o.where);
+    return Verdict::kFailed;
+  }
+  return Verdict::kCaught;
+}
+
+RunRecord Driver::RunOne(std::optional<Mutation> m, int config, Shard shard) {
+  RunRecord r;
+  r.mutation = m;
+  r.config = config;
+  r.search = search_;
+  if (m) r.expected = ExpectedError(*m);
+  RunRequest req;
+  req.config = config;
+  req.mutation = m;
+  req.search = search_;
+  req.shard = shard;
+  req.split_depth = split_depth_;
+  req.relacy_scheduler = relacy_scheduler_;
+  req.progress = isatty(STDERR_FILENO) != 0;
+  req.label = fmt::format("{} {} [{}]", model_.Name(), VariantName(m), model_.DescribeConfig(config));
+  r.outcome = model_.Run(req);
+  r.verdict = Judge(r, r.why);
+  return r;
+}
+
+std::vector<std::string> Driver::Roles(int config) const {
+  std::vector<std::string> roles;
+  const std::string description = model_.DescribeConfig(config);
+  for (int cpu = 0; cpu < model_.Threads(); ++cpu) {
+    if (std::optional<std::string> role = model_.Role(config, cpu)) {
+      roles.push_back(*role);
+    } else if (static_cast<std::size_t>(cpu) < decl_.roles.size()) {
+      roles.push_back(ExpandRole(decl_.roles[static_cast<std::size_t>(cpu)], description));
+    } else {
+      roles.push_back("thread");
+    }
+  }
+  return roles;
+}
+
+Counterexample Driver::MakeCounterexample(const RunRecord& r) const {
+  const RunOutcome& o = r.outcome;
+  Counterexample c;
+  c.scenario = std::string(model_.Name());
+  c.config = model_.DescribeConfig(r.config);
+  c.mutation = VariantName(r.mutation);
+  c.roles = Roles(r.config);
+  c.trace = o.trace;
+  c.comments.push_back(fmt::format("Counterexample found by //models:{} ({} search): {} {}", decl_.target,
+                                   r.search.ToString(), model_.Name(), model_.Section()));
+  c.comments.push_back(fmt::format("invariant: {}", model_.Invariant()));
+  if (r.mutation) c.comments.push_back(fmt::format("mutation {}: {}", Describe(*r.mutation).name, Describe(*r.mutation).what));
+  c.comments.push_back(fmt::format("Relacy: {}{} at iteration {}{}", o.error_kind,
+                                   o.message.empty() ? "" : " (" + o.message + ")", o.found_at,
+                                   o.where.empty() ? "" : ", raised at " + o.where));
+  if (o.trace_truncated) c.comments.push_back("the execution had more steps than were recorded: the table is cut short");
+  c.comments.push_back("Steps are listed in the order their shared access completed under Relacy. An outcome that");
+  c.comments.push_back("needs relaxed memory (a load reading an older store) may not replay on x86.");
+  return c;
+}
+
+void Driver::PrintRun(const RunRecord& r) const {
+  const RunOutcome& o = r.outcome;
+  std::string detail;
+  if (o.found) {
+    detail = fmt::format("{} at iteration {}", o.error_kind, o.found_at);
+  } else {
+    detail = fmt::format("{} interleavings", o.iterations);
+  }
+  if (shard_.total > 1 && r.search.IsTree() && !r.mutation) {
+    detail += fmt::format(" (shard {}/{}: {} subtrees, {} probes)", shard_.index, shard_.total, o.subtrees, o.probes);
+  }
+  fmt::print("  {:<6} {:<28} {:<9} {:<7} {}  {:.2f} s\n", VariantName(r.mutation), model_.DescribeConfig(r.config),
+             r.search.ToString(), VerdictName(r.verdict), detail, o.seconds);
+  if (!r.why.empty()) fmt::print("         {}\n", r.why);
+  std::fflush(stdout);
+}
+
+void Driver::PrintCounterexample(const RunRecord& r) const {
+  const RunOutcome& o = r.outcome;
+  const Counterexample c = MakeCounterexample(r);
+  fmt::print("\n---- counterexample: {} {} [{}] ----\n", model_.Name(), VariantName(r.mutation),
+             model_.DescribeConfig(r.config));
+  fmt::print("{}\n{}", FormatInterleaving(c), FormatValues(c, o.observations, o.observed));
+  if (history_) fmt::print("\nRelacy's history of the failing execution:\n{}", o.history);
+  fmt::print("---- end of counterexample ----\n\n");
+  std::fflush(stdout);
+}
+
+void Driver::PrintSummary() const {
+  int correct_passed = 0;
+  int correct_failed = 0;
+  int caught = 0;
+  int twins = 0;
+  for (const std::optional<Mutation>& v : variants_) {
+    bool any = false;
+    bool all_ok = true;
+    bool twin_caught = false;
+    for (const RunRecord& r : records_) {
+      if (r.mutation != v) continue;
+      any = true;
+      all_ok = all_ok && r.verdict == Verdict::kPassed;
+      twin_caught = twin_caught || r.verdict == Verdict::kCaught;
+    }
+    if (!any) continue;
+    if (!v) {
+      (all_ok ? correct_passed : correct_failed) += 1;
+    } else {
+      ++twins;
+      if (twin_caught) ++caught;
+    }
+  }
+  fmt::print("{}: correct {}, {} of {} mutations caught{}\n", model_.Name(),
+             correct_passed + correct_failed == 0 ? "not run" : (correct_failed == 0 ? "passed" : "FAILED"), caught,
+             twins, shard_.total > 1 ? fmt::format(" (shard {}/{})", shard_.index, shard_.total) : "");
+}
+
+bool Driver::WriteJson() const {
+  nlohmann::json results = nlohmann::json::array();
+  for (const RunRecord& r : records_) {
+    const RunOutcome& o = r.outcome;
+    nlohmann::json j;
+    j["scenario"] = std::string(model_.Name());
+    j["target"] = std::string(decl_.target);
+    j["variant"] = VariantName(r.mutation);
+    j["config"] = model_.DescribeConfig(r.config);
+    j["config_index"] = r.config;
+    j["search"] = r.search.ToString();
+    j["result"] = VerdictName(r.verdict);
+    j["error_kind"] = o.found ? nlohmann::json(o.error_kind) : nlohmann::json(nullptr);
+    j["expected_error"] = r.mutation ? nlohmann::json(r.expected) : nlohmann::json(nullptr);
+    j["message"] = o.found ? nlohmann::json(o.message) : nlohmann::json(nullptr);
+    j["where"] = o.found ? nlohmann::json(o.where) : nlohmann::json(nullptr);
+    j["iterations"] = o.iterations;
+    j["found_at_iteration"] = o.found ? nlohmann::json(o.found_at) : nlohmann::json(nullptr);
+    j["seconds"] = o.seconds;
+    j["shard"] = shard_.index;
+    j["shards"] = shard_.total;
+    j["probes"] = o.probes;
+    j["digest"] = fmt::format("{:016x}", o.digest);
+    results.push_back(std::move(j));
+  }
+  std::ofstream f(json_out_);
+  f << results.dump(2) << "\n";
+  return static_cast<bool>(f);
+}
+
+bool Driver::WriteCounterexample() const {
+  for (const RunRecord& r : records_) {
+    if (!r.outcome.found) continue;
+    std::ofstream f(counterexample_out_);
+    f << FormatInterleaving(MakeCounterexample(r));
+    return static_cast<bool>(f);
+  }
+  fmt::print("no counterexample found: {} not written\n", counterexample_out_);
+  std::remove(counterexample_out_.c_str());  // no stale counterexample from an earlier run
+  return true;
+}
+
+std::vector<std::string> Driver::DeclarationProblems() const {
+  std::vector<std::string> problems;
+  std::set<std::string> declared(decl_.twins.begin(), decl_.twins.end());
+  std::set<std::string> shown;
+  for (Mutation m : model_.Mutations()) shown.insert(std::string(Describe(m).name));
+  for (const std::string& m : shown) {
+    if (declared.count(m) == 0) problems.push_back(fmt::format("{} is in kMutations but has no twin in models/BUILD", m));
+  }
+  for (const std::string& m : declared) {
+    if (shown.count(m) == 0) problems.push_back(fmt::format("twin {} is declared but not in kMutations", m));
+  }
+  for (const auto& [m, kind] : decl_.expect) {
+    if (shown.count(std::string(m)) == 0) problems.push_back(fmt::format("expect names {}, not a mutation of it", m));
+  }
+  if (!Search::Parse(decl_.search)) problems.push_back(fmt::format("declared search {} does not parse", decl_.search));
+  if (decl_.why.empty()) problems.push_back("the declared search has no reason (why)");
+  if (!model_.Role(0, 0) && decl_.roles.size() != static_cast<std::size_t>(model_.Threads())) {
+    problems.push_back(fmt::format("{} roles declared for {} threads", decl_.roles.size(), model_.Threads()));
+  }
+  if (decl_.target.find('-') != std::string_view::npos) problems.push_back("target names use '_'");
+  return problems;
+}
+
+int Driver::CheckDeclaration() const {
+  const std::vector<std::string> problems = DeclarationProblems();
+  for (const std::string& p : problems) fmt::print("{}: declaration: {}\n", decl_.target, p);
+  if (problems.empty()) fmt::print("{}: the models/BUILD declaration matches the scenario\n", decl_.target);
+  return problems.empty() ? 0 : 1;
+}
+
+int Driver::List() const {
+  fmt::print("model {} (//models:{}): {} {}\n", model_.Name(), decl_.target, model_.Section(), model_.Invariant());
+  fmt::print("threads: {}\n", model_.Threads());
+  fmt::print("search: {} ({})\n", decl_.search, decl_.why);
+  fmt::print("configurations:\n");
+  for (int c = 0; c < model_.NumConfigs(); ++c) {
+    std::string roles;
+    for (const std::string& r : Roles(c)) roles += (roles.empty() ? "" : " | ") + r;
+    fmt::print("  {}  {:<30} threads: {}\n", c, model_.DescribeConfig(c), roles);
+  }
+  fmt::print("negative twins:\n");
+  for (Mutation m : model_.Mutations()) {
+    std::string where;
+    for (int c = 0; c < model_.NumConfigs(); ++c) {
+      if (model_.Shows(m, c)) where += fmt::format("{}{}", where.empty() ? "" : ",", c);
+    }
+    fmt::print("  {:<5} expects {:<24} configs {:<6} {}\n", Describe(m).name, ExpectedError(m), where,
+               Describe(m).what);
+  }
+  return 0;
+}
+
+int Driver::Main(int argc, char** argv) {
+  if (std::optional<int> rc = ParseFlags(argc, argv)) return *rc;
+  if (check_declaration_) return CheckDeclaration();
+  if (list_) return List();
+  if (!json_out_.empty() && !std::ofstream(json_out_)) return Fail(fmt::format("--json {}: cannot write", json_out_));
+  if (!counterexample_out_.empty()) {
+    // Open it now to fail fast, but leave no empty file behind.
+    const bool existed = std::ifstream(counterexample_out_).good();
+    if (!std::ofstream(counterexample_out_, std::ios::app)) {
+      return Fail(fmt::format("--counterexample-out {}: cannot write", counterexample_out_));
+    }
+    if (!existed) std::remove(counterexample_out_.c_str());
+  }
+  for (const std::string& p : DeclarationProblems()) fmt::print(stderr, "{}: warning: declaration: {}\n", decl_.target, p);
+
+  fmt::print("model {}: {} {}\n", model_.Name(), model_.Section(), model_.Invariant());
+  fmt::print("search {} ({})\n", search_.ToString(), search_.ToString() == decl_.search ? decl_.why : "from --search");
+  if (search_.kind == Search::Kind::kRandom) fmt::print("a random search is a smoke run, not a verdict\n");
+  if (shard_.total > 1) fmt::print("shard {} of {}\n", shard_.index, shard_.total);
+  std::fflush(stdout);
+
+  int twin_index = 0;
+  for (const std::optional<Mutation>& v : variants_) {
+    if (!v) {
+      // The correct core: every configuration; a tree search is split
+      // between shards, a random one goes whole to one shard.
+      for (std::size_t i = 0; i < configs_.size(); ++i) {
+        const bool mine = search_.IsTree() || static_cast<int>(i) % shard_.total == shard_.index;
+        if (!mine) continue;
+        records_.push_back(RunOne(v, configs_[i], search_.IsTree() ? shard_ : Shard{}));
+        PrintRun(records_.back());
+        if (records_.back().outcome.found) PrintCounterexample(records_.back());
+      }
+      continue;
+    }
+    // A twin: one shard runs it, configuration by configuration, until caught.
+    if (twin_index++ % shard_.total != shard_.index) continue;
+    bool ran = false;
+    for (int c : configs_) {
+      if (!model_.Shows(*v, c)) continue;
+      ran = true;
+      records_.push_back(RunOne(v, c, Shard{}));
+      PrintRun(records_.back());
+      if (records_.back().outcome.found) PrintCounterexample(records_.back());
+      if (records_.back().verdict == Verdict::kCaught) break;
+    }
+    if (!ran) fmt::print("  {:<6} does not apply to the selected configurations\n", Describe(*v).name);
+  }
+
+  PrintSummary();
+  bool ok = true;
+  for (const std::optional<Mutation>& v : variants_) {
+    bool any = false;
+    bool caught = false;
+    for (const RunRecord& r : records_) {
+      if (r.mutation != v) continue;
+      any = true;
+      if (!v && r.verdict != Verdict::kPassed) ok = false;
+      if (v && r.verdict == Verdict::kCaught) caught = true;
+    }
+    if (v && any && !caught) ok = false;
+  }
+  if (!json_out_.empty() && !WriteJson()) return Fail(fmt::format("--json {}: write failed", json_out_));
+  if (!counterexample_out_.empty() && !WriteCounterexample()) {
+    return Fail(fmt::format("--counterexample-out {}: write failed", counterexample_out_));
+  }
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+std::optional<Search> Search::Parse(std::string_view text) {
+  if (text == "full") return Search{Kind::kFull, 0};
+  const std::size_t colon = text.find(':');
+  if (colon == std::string_view::npos) return std::nullopt;
+  const std::string_view kind = text.substr(0, colon);
+  const std::optional<unsigned> n = ParseUnsigned(text.substr(colon + 1));
+  if (!n) return std::nullopt;
+  if (kind == "bound") return Search{Kind::kBound, *n};
+  if (kind == "random" && *n > 0) return Search{Kind::kRandom, *n};
+  return std::nullopt;
+}
+
+std::string Search::ToString() const {
+  switch (kind) {
+    case Kind::kFull: return "full";
+    case Kind::kBound: return fmt::format("bound:{}", n);
+    case Kind::kRandom: return fmt::format("random:{}", n);
+  }
+  return "full";
+}
+
+void ParseFailure(std::string_view report, RunOutcome& out) {
+  const std::string_view first = report.substr(0, report.find('\n'));
+  const std::size_t open = first.find(" (");
+  if (open != std::string_view::npos && first.size() > open + 2 && first.back() == ')') {
+    out.message = std::string(first.substr(open + 2, first.size() - open - 3));
+  }
+  // The history line of the failure repeats the first line and ends with
+  // ", in <function>, <file>(<line>)".
+  const std::size_t hist = report.find(first, first.size());
+  if (first.empty() || hist == std::string_view::npos) return;
+  std::string_view line = report.substr(hist);
+  line = line.substr(0, line.find('\n'));
+  const std::size_t in = line.rfind(", in ");
+  if (in == std::string_view::npos) return;
+  const std::string_view tail = line.substr(in + 5);
+  const std::size_t comma = tail.find(", ");
+  if (comma == std::string_view::npos) return;
+  std::string_view where = tail.substr(comma + 2);
+  if (where.substr(0, 2) == "./") where.remove_prefix(2);
+  out.where = std::string(where);
+}
+
+int ModelMain(Model& model, const Declaration& declaration, int argc, char** argv) {
+  Driver driver(model, declaration);
+  return driver.Main(argc, argv);
+}
+
+}  // namespace mmu::models

@@ -1,0 +1,306 @@
+// models/relacy_model.h: a scenario on the Relacy engine, one search per run.
+//
+// Round<S> is the Relacy test suite of scenario S: before() builds the
+// scenario (on Relacy's heap, so a use after free is reported), thread(i)
+// runs CPU i, after() records S::Observe and checks S::Check. A StepRecorder
+// installed as the core's StepHook keeps the steps of the current execution;
+// it is reset in before(), and since Relacy re-runs a failing execution last
+// (with history collection) it ends up holding the failing execution.
+//
+// The searches are Relacy's: SplitSearch (split_search.h) for full and
+// context-bound searches, which shards can split, Relacy's own scheduler
+// classes on request (--relacy-scheduler, to cross-check SplitSearch), and
+// Relacy's random scheduler for random:N.
+//
+// Relacy constraints honoured here: relacy.hpp comes first (through the
+// core's sync.h); nothing is allocated with the global operator new while a
+// simulation runs outside the scenario (Relacy owns it then), so the output
+// and state streams write into buffers allocated up front.
+#pragma once
+
+#include "mmu_core/scenarios/all.h"  // first: sync.h includes relacy.hpp
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <iterator>
+#include <memory>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mmu_core/scenario.h"
+#include "mmu_core/steps.h"
+#include "models/fixed_stream.h"
+#include "models/model.h"
+#include "models/split_search.h"
+
+namespace mmu::models {
+
+// The steps of the current execution, as the core's StepHook reports them
+// on completion (after()): Relacy may switch threads at the start of each
+// access, so completion order is the order in which the accesses happened.
+class StepRecorder final : public StepHook {
+ public:
+  struct Event {
+    int cpu;
+    Step step;
+    std::uint64_t value;
+  };
+  static constexpr int kMax = 4096;
+
+  void NewExecution() {
+    n_ = 0;
+    truncated_ = false;
+    armed_ = false;
+  }
+  // Only the threads' steps are recorded, not the set-up's or Check()'s.
+  void Arm(bool on) { armed_ = on; }
+  void before(int, Step) override {}
+  void after(int cpu, Step s, std::uint64_t value) override {
+    if (!armed_) return;
+    if (n_ == kMax) {
+      truncated_ = true;
+      return;
+    }
+    events_[n_++] = Event{cpu, s, value};
+  }
+  int size() const { return n_; }
+  const Event& operator[](int i) const { return events_[i]; }
+  bool truncated() const { return truncated_; }
+
+ private:
+  Event events_[kMax];
+  int n_ = 0;
+  bool truncated_ = false;
+  bool armed_ = false;
+};
+
+// The state of the run in progress (a model runs one search at a time).
+struct RunContext {
+  StepRecorder recorder;
+  Observations observations;
+  bool observed = false;
+  std::uint64_t executions = 0;  // executions started, probes included
+  bool progress = false;
+  const char* label = "";
+  std::chrono::steady_clock::time_point start;
+  std::chrono::steady_clock::time_point last_print;
+  bool printed = false;
+
+  // Called at the start of every execution; prints a progress line on a
+  // terminal about twice a second. fprintf to the unbuffered stderr does not
+  // allocate, so it is safe inside the simulation.
+  void OnExecution() {
+    ++executions;
+    if (!progress || (executions & 1023) != 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_print < std::chrono::milliseconds(500)) return;
+    last_print = now;
+    printed = true;
+    const double secs = std::chrono::duration<double>(now - start).count();
+    std::fprintf(stderr, "\r  %s: %5.1f%% of the tree, %llu executions, %.0f/s   ", label, 100.0 * g_split.position,
+                 static_cast<unsigned long long>(executions), static_cast<double>(executions) / secs);
+  }
+  void EndProgress() {
+    if (printed) std::fprintf(stderr, "\r\033[K");
+    printed = false;
+  }
+};
+
+inline RunContext g_run;
+
+template <class S>
+struct RoundInput {
+  static inline std::optional<typename S::Config> config;
+  static inline Mutations mutations;
+};
+
+// The Relacy test suite of scenario S: one round per execution.
+template <class S>
+struct Round : rl::test_suite<Round<S>, S::kThreads> {
+  alignas(S) unsigned char storage[sizeof(S)];
+  S* scenario = nullptr;
+
+  void before() {
+    g_run.OnExecution();
+    g_run.recorder.NewExecution();
+    g_run.observed = false;
+    scenario = ::new (static_cast<void*>(storage)) S(*RoundInput<S>::config, RoundInput<S>::mutations);
+    g_run.recorder.Arm(true);
+  }
+  void thread(unsigned cpu) { scenario->Thread(static_cast<int>(cpu)); }
+  void after() {
+    g_run.recorder.Arm(false);
+    g_run.observations.Clear();
+    scenario->Observe(g_run.observations);
+    g_run.observed = true;
+    scenario->Check();
+    scenario->~S();
+  }
+};
+
+// Runs Relacy with scheduler Sched: `state` receives the failing
+// execution's scheduler state (for the re-run), `again` marks the re-run.
+template <class Suite, template <rl::thread_id_t> class Sched>
+rl::test_result_e RunScheduler(rl::test_params& p, std::ostream& state, bool again) {
+  return rl::run_test<Suite, Sched<Suite::params::thread_count>>(p, state, again);
+}
+
+template <class Suite>
+rl::test_result_e Explore(const RunRequest& r, rl::test_params& p, std::ostream& state, bool again) {
+  switch (r.search.kind) {
+    case Search::Kind::kRandom:
+      return RunScheduler<Suite, rl::random_scheduler>(p, state, again);
+    case Search::Kind::kBound:
+      if (r.relacy_scheduler) return RunScheduler<Suite, rl::context_bound_scheduler>(p, state, again);
+      return RunScheduler<Suite, SplitSearch>(p, state, again);
+    case Search::Kind::kFull:
+      break;
+  }
+  if (r.relacy_scheduler) return RunScheduler<Suite, rl::full_search_scheduler>(p, state, again);
+  return RunScheduler<Suite, SplitSearch>(p, state, again);
+}
+
+template <class S>
+RunOutcome RunScenario(const RunRequest& r) {
+  using Suite = Round<S>;
+  static FixedStreamBuf report_buf(8 << 20);
+  static FixedStreamBuf state_buf(1 << 20);
+  static NullStreamBuf null_buf;
+  report_buf.Clear();
+  state_buf.Clear();
+  std::ostream report(&report_buf);
+  std::ostream state(&state_buf);
+  std::ostream null(&null_buf);
+
+  RoundInput<S>::config = S::GetConfig(r.config);
+  RoundInput<S>::mutations = r.mutation ? Mutations::Inject(*r.mutation) : Mutations();
+
+  rl::test_params p;
+  p.output_stream = &report;
+  p.progress_stream = &null;
+  switch (r.search.kind) {
+    case Search::Kind::kFull:
+      p.search_type = rl::sched_full;
+      break;
+    case Search::Kind::kBound:
+      p.search_type = rl::sched_bound;
+      p.context_bound = r.search.n;
+      break;
+    case Search::Kind::kRandom:
+      p.search_type = rl::sched_random;
+      p.iteration_count = r.search.n;
+      break;
+  }
+  const bool split = r.search.IsTree() && !r.relacy_scheduler;
+  g_split.Reset(split ? r.shard.index : 0, split ? r.shard.total : 1, r.split_depth,
+                r.search.kind == Search::Kind::kBound);
+  g_run.executions = 0;
+  g_run.progress = r.progress;
+  g_run.label = r.label.c_str();
+  g_run.start = g_run.last_print = std::chrono::steady_clock::now();
+
+  RunOutcome out;
+  SetStepHook(&g_run.recorder);
+  const rl::test_result_e result = Explore<Suite>(r, p, state, /*again=*/false);
+  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - g_run.start).count();
+  g_run.EndProgress();
+  if (split) {
+    out.iterations = g_split.explored;
+    out.probes = g_split.probes;
+    out.digest = g_split.digest;
+    out.subtrees = g_split.owned_subtrees;
+  } else {
+    out.iterations = p.stop_iteration;
+  }
+  if (result != rl::test_result_success) {
+    out.found = true;
+    out.found_at = p.stop_iteration;
+    if (split) out.iterations = g_split.explored + 1;  // the failing execution ends no iteration
+    // Relacy's re-run of the failing execution, collecting its history.
+    p.initial_state = rl::string(state_buf.View().data(), state_buf.View().size());
+    p.collect_history = true;
+    g_split.active = false;
+    report_buf.Clear();
+    Explore<Suite>(r, p, state, /*again=*/true);
+    out.error_kind = rl::test_result_str(result);
+    out.history = std::string(report_buf.View());
+    if (report_buf.truncated()) out.history += "\n[history truncated]\n";
+    ParseFailure(out.history, out);
+    for (int i = 0; i < g_run.recorder.size(); ++i) {
+      const StepRecorder::Event& e = g_run.recorder[i];
+      out.trace.push_back(StepEvent{e.cpu, std::string(StepName(e.step)), e.value});
+    }
+    out.trace_truncated = g_run.recorder.truncated();
+    out.observed = g_run.observed;
+    if (g_run.observed) {
+      for (int i = 0; i < g_run.observations.size(); ++i) {
+        const Observations::Entry& e = g_run.observations[i];
+        out.observations.push_back(Observation{e.cpu, e.what, e.value});
+      }
+    }
+  }
+  SetStepHook(nullptr);
+  return out;
+}
+
+// Model over scenario S. Optional members of S that refine the defaults:
+//   static bool Shows(Mutation, const Config&);          configs a twin runs
+//   static std::string ThreadRole(const Config&, int);   column headers
+//   static std::string_view ExpectedError(Mutation);     e.g. "ACCESS TO FREED MEMORY"
+template <class S>
+class RelacyModel final : public Model {
+ public:
+  std::string_view Name() const override { return S::kName; }
+  std::string_view Section() const override { return S::kSection; }
+  std::string_view Invariant() const override { return S::kInvariant; }
+  int Threads() const override { return S::kThreads; }
+  std::vector<Mutation> Mutations() const override {
+    return std::vector<Mutation>(std::begin(S::kMutations), std::end(S::kMutations));
+  }
+  int NumConfigs() const override { return S::NumConfigs(); }
+  std::string DescribeConfig(int config) const override { return S::DescribeConfig(S::GetConfig(config)); }
+  bool Shows(Mutation m, int config) const override {
+    if constexpr (requires { S::Shows(m, S::GetConfig(config)); }) {
+      return S::Shows(m, S::GetConfig(config));
+    } else {
+      return true;
+    }
+  }
+  std::optional<std::string> Role(int config, int cpu) const override {
+    if constexpr (requires { S::ThreadRole(S::GetConfig(config), cpu); }) {
+      return std::string(S::ThreadRole(S::GetConfig(config), cpu));
+    } else {
+      return std::nullopt;
+    }
+  }
+  std::optional<std::string> ExpectedError(Mutation m) const override {
+    if constexpr (requires { S::ExpectedError(m); }) {
+      const std::string kind(S::ExpectedError(m));
+      if (!kind.empty()) return kind;
+    }
+    return std::nullopt;
+  }
+  RunOutcome Run(const RunRequest& request) override { return RunScenario<S>(request); }
+};
+
+// kName with '-' turned into '_' equals target (checked at compile time).
+constexpr bool NameMatchesTarget(std::string_view name, std::string_view target) {
+  if (name.size() != target.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i] == '-' ? '_' : name[i];
+    if (c != target[i]) return false;
+  }
+  return true;
+}
+
+template <class S>
+int RunModel(const Declaration& declaration, int argc, char** argv) {
+  RelacyModel<S> model;
+  return ModelMain(model, declaration, argc, argv);
+}
+
+}  // namespace mmu::models

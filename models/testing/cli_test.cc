@@ -1,0 +1,143 @@
+// The model binary's command-line contract (README.md "Command line"), as
+// ci/models.sh, stress/'s kill matrix and the replay round trip use it.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+
+#include "models/testing/run_binary.h"
+
+namespace mmu::models::testing {
+namespace {
+
+const std::string& Tear() {
+  static const std::string path = Runfile("models/split_tear");
+  return path;
+}
+const std::string& Pnp() {
+  static const std::string path = Runfile("models/split_pnp");
+  return path;
+}
+
+TEST_CASE("bad flags: a message naming the problem and exit code 2") {
+  struct Bad {
+    const char* flags;
+    const char* says;
+  };
+  const Bad cases[] = {
+      {"--variant M9.9", "M9.9"},
+      {"--variant M2.4", "does not show"},  // a catalogue mutation split-tear does not show
+      {"--variant", "--variant"},
+      {"--config 2", "--config 2"},
+      {"--config -1", "--config"},
+      {"--config one", "--config one"},
+      {"--search bogus", "--search bogus"},
+      {"--search random:0", "random:0"},
+      {"--search bound:x", "bound:x"},
+      {"--shard 2/2", "shard 2/2"},
+      {"--shard 1", "shard 1"},
+      {"--split-depth 0", "--split-depth"},
+      {"--frobnicate", "frobnicate"},
+      {"--json /nonexistent-dir/x.json", "/nonexistent-dir/x.json"},
+      {"--counterexample-out /nonexistent-dir/x.txt", "/nonexistent-dir/x.txt"},
+  };
+  for (const Bad& b : cases) {
+    CAPTURE(b.flags);
+    const Ran r = Run(Tear() + " " + b.flags);
+    CHECK(r.exit_code == 2);
+    CHECK(r.output.find(b.says) != std::string::npos);
+  }
+  const Ran env = Run(Tear(), "TEST_TOTAL_SHARDS=2 TEST_SHARD_INDEX=5");
+  CHECK(env.exit_code == 2);
+  CHECK(env.output.find("shard 5/2") != std::string::npos);
+}
+
+TEST_CASE("--list describes the model and exits 0") {
+  const Ran r = Run(Pnp() + " --list");
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("split-pnp") != std::string::npos);
+  CHECK(r.output.find("search: full") != std::string::npos);
+  CHECK(r.output.find("M2.4") != std::string::npos);
+  CHECK(r.output.find("clear=slow") != std::string::npos);
+}
+
+TEST_CASE("--json: one entry per run with the contract's fields") {
+  const std::string json = TempFile("all.json");
+  const Ran r = Run(Tear() + " --no-history --json " + json);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json runs = ReadJson(json);
+  REQUIRE(runs.is_array());
+  std::set<std::string> variants;
+  for (const nlohmann::json& run : runs) {
+    for (const char* field : {"scenario", "variant", "config", "search", "result", "error_kind", "iterations",
+                              "found_at_iteration", "seconds"}) {
+      CAPTURE(field);
+      CHECK(run.contains(field));
+    }
+    CHECK(run["scenario"] == "split-tear");
+    variants.insert(run["variant"].get<std::string>());
+    if (run["variant"] == "none") {
+      CHECK(run["result"] == "passed");
+      CHECK(run["error_kind"].is_null());
+      CHECK(run["iterations"].get<long>() > 0);
+    } else {
+      CHECK(run["result"] == "caught");
+      CHECK(run["error_kind"] == "USER ASSERT FAILED");
+      CHECK(run["found_at_iteration"].get<long>() > 0);
+    }
+  }
+  CHECK(variants == std::set<std::string>{"none", "M2.2", "M2.5"});
+}
+
+TEST_CASE("a twin that is not caught fails the run with exit code 1") {
+  // M2.2 mutates the fast clear; the slow-clear configuration cannot show it.
+  const std::string json = TempFile("missed.json");
+  const Ran r = Run(Pnp() + " --variant M2.2 --config 1 --json " + json);
+  CHECK(r.exit_code == 1);
+  const nlohmann::json runs = ReadJson(json);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]["result"] == "missed");
+  CHECK(runs[0]["found_at_iteration"].is_null());
+}
+
+TEST_CASE("a twin stops at the first configuration that catches it") {
+  const std::string json = TempFile("first.json");
+  REQUIRE(Run(Pnp() + " --variant M2.2 --json " + json).exit_code == 0);
+  const nlohmann::json runs = ReadJson(json);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]["config"] == "clear=fast cycles=1");
+  CHECK(runs[0]["result"] == "caught");
+}
+
+TEST_CASE("a random search runs and says it is a smoke run") {
+  const Ran r = Run(Tear() + " --variant none --search random:200");
+  CHECK(r.exit_code == 0);
+  CHECK(r.output.find("smoke run") != std::string::npos);
+  CHECK(r.output.find("random:200") != std::string::npos);
+}
+
+TEST_CASE("--counterexample-out writes the interleaving file format") {
+  const std::string file = TempFile("m2_4.txt");
+  const Ran r = Run(Pnp() + " --variant M2.4 --no-history --counterexample-out " + file);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const std::string text = ReadFile(file);
+  INFO(text);
+  CHECK(text.find("scenario: split-pnp\n") != std::string::npos);
+  CHECK(text.find("config: clear=fast cycles=1\n") != std::string::npos);
+  CHECK(text.find("mutation: M2.4\n") != std::string::npos);
+  CHECK(text.find("    CPU 1: __get_spte_lockless") != std::string::npos);
+  CHECK(text.find("CPU 2: __update_clear_spte_fast+__set_spte") != std::string::npos);
+  CHECK(text.find("\n    read count\n") != std::string::npos);
+  CHECK(text.find("check low and count") != std::string::npos);
+
+  // No counterexample (the correct core): no file, not even a stale one.
+  const Ran none = Run(Tear() + " --variant none --counterexample-out " + file);
+  CHECK(none.exit_code == 0);
+  CHECK_FALSE(std::ifstream(file).good());
+}
+
+}  // namespace
+}  // namespace mmu::models::testing
