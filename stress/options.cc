@@ -49,6 +49,7 @@ std::string Command(const ScenarioInfo& s, const Options& o, const RunSpec& spec
   c += fmt::format(" --seed {}", spec.seed);
   if (spec.max_delay_ns != kDefaultMaxDelayNs) c += fmt::format(" --max-delay-ns {}", spec.max_delay_ns);
   if (spec.stop_on_violation) c += " --stop-on-violation";
+  if (!spec.pin) c += " --no-pin";
   return c;
 }
 
@@ -72,6 +73,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   app.add_option("--max-delay-ns", o.max_delay_ns,
                  fmt::format("longest random delay before a step, 0 = none (default {})", kDefaultMaxDelayNs));
   app.add_flag("--stop-on-violation", o.stop_on_violation, "end the run at the first violating round");
+  app.add_flag("--no-pin", o.no_pin, "let the scheduler place the workers (default: one per core, round robin)");
   app.add_option("--json", o.json, "write the results as JSON to this file");
   app.add_option("--interleaving-out", o.interleaving_out,
                  "write the first violating round as an interleaving file (for replay)");
@@ -111,14 +113,14 @@ Plan MakePlan(const Options& o, std::uint64_t default_seed) {
     return fail(fmt::format("--seconds {:g} is not a duration: give a number of seconds in (0, {:g}]", *o.seconds,
                             kMaxSeconds));
   }
-  if (o.ops.has_value() && *o.ops == 0) return fail("--ops 0: give a positive number of rounds");
+  if (o.ops.has_value() && *o.ops <= 0) return fail(fmt::format("--ops {}: give a positive number of rounds", *o.ops));
   if (o.max_delay_ns > kMaxDelayNsLimit) {
     return fail(fmt::format("--max-delay-ns {} is too long (at most {} ns: a delay shifts one step, it does not "
                             "deschedule)",
                             o.max_delay_ns, kMaxDelayNsLimit));
   }
-  if (o.threads < 0 || o.threads > kMaxThreads) {
-    return fail(fmt::format("--threads {} is not a thread count (1 to {})", o.threads, kMaxThreads));
+  if (o.threads.has_value() && (*o.threads <= 0 || *o.threads > kMaxThreads)) {
+    return fail(fmt::format("--threads {} is not a thread count (1 to {})", *o.threads, kMaxThreads));
   }
 
   std::optional<mmu::Mutation> mutation;
@@ -156,22 +158,23 @@ Plan MakePlan(const Options& o, std::uint64_t default_seed) {
     PlannedRun run;
     run.scenario = e;
     RunSpec& spec = run.spec;
-    if (o.threads != 0) {
-      if (o.threads % s.threads != 0) {
+    if (o.threads.has_value()) {
+      if (*o.threads % s.threads != 0) {
         return fail(fmt::format("{} runs {} CPUs per copy: --threads must be a multiple of {} ({} given)", s.name,
-                                s.threads, s.threads, o.threads));
+                                s.threads, s.threads, *o.threads));
       }
-      spec.copies = o.threads / s.threads;
+      spec.copies = static_cast<int>(*o.threads / s.threads);
     }
     ConfigSelection sel = SelectConfigs(s, o.config);
     if (!sel.error.empty()) return fail(sel.error);
     spec.configs = sel.indices;
     if (mutation) spec.mutations = mmu::Mutations::Inject(*mutation);
     spec.seconds = o.seconds.value_or(o.ops.has_value() ? 0 : kDefaultSeconds);
-    spec.rounds = o.ops.value_or(0);
+    spec.rounds = static_cast<std::uint64_t>(o.ops.value_or(0));
     spec.seed = o.seed.value_or(default_seed);
     spec.max_delay_ns = o.max_delay_ns;
     spec.stop_on_violation = o.stop_on_violation;
+    spec.pin = !o.no_pin;
     run.command = Command(s, o, spec);
     plan.runs.push_back(std::move(run));
   }

@@ -31,12 +31,13 @@ struct Options {
   std::string scenario;  // a name, or "all"
   std::string mutation = "none";
   std::string config = "all";
-  int threads = 0;  // 0: one copy of each scenario
+  std::optional<long long> threads;  // unset: one copy of each scenario
   std::optional<double> seconds;
-  std::optional<std::uint64_t> ops;
+  std::optional<long long> ops;  // signed, so that a negative count is an error
   std::optional<std::uint64_t> seed;
   std::uint64_t max_delay_ns = kDefaultMaxDelayNs;
   bool stop_on_violation = false;
+  bool no_pin = false;
   std::string json;              // write the results here
   std::string interleaving_out;  // write the first violation here, as a table
   bool list = false;

@@ -111,8 +111,8 @@ std::string StepTable(const ScenarioInfo& s, const Violation& v, bool with_value
 
 std::string SummaryText(const ScenarioInfo& s, const RunSpec& spec, const RunResult& r, const std::string& command) {
   std::string out = fmt::format("{} ({}): {}\n", s.name, s.section, s.invariant);
-  out += fmt::format("  engine    {} threads, {} cop{} x {} CPUs, delays {}, seed {}\n", EngineName(), spec.copies,
-                     spec.copies == 1 ? "y" : "ies", s.threads,
+  out += fmt::format("  engine    {} threads{}, {} cop{} x {} CPUs, delays {}, seed {}\n", EngineName(),
+                     spec.pin ? " pinned to cores" : "", spec.copies, spec.copies == 1 ? "y" : "ies", s.threads,
                      spec.max_delay_ns == 0 ? std::string("off") : fmt::format("up to {} ns", spec.max_delay_ns),
                      spec.seed);
   out += fmt::format("  mutation  {}\n", MutationLine(spec));
@@ -132,6 +132,11 @@ std::string SummaryText(const ScenarioInfo& s, const RunSpec& spec, const RunRes
   } else {
     out += fmt::format("{} violating round{} ({} invariant failure{})\n", Count(r.violating_rounds),
                        r.violating_rounds == 1 ? "" : "s", Count(r.violations), r.violations == 1 ? "" : "s");
+  }
+  if (r.rounds > 0) {
+    const double share = 100.0 * static_cast<double>(r.overlapping_rounds) / static_cast<double>(r.rounds);
+    out += fmt::format("  CPUs ran side by side (their steps overlapped in time) in {:.0f}% of rounds{}\n", share,
+                       share < 20 ? ": the machine is busy or has too few cores, and races show less often" : "");
   }
   if (r.first.has_value()) {
     const Violation& v = *r.first;
@@ -183,11 +188,13 @@ nlohmann::json RunJson(const ScenarioInfo& s, const RunSpec& spec, const RunResu
   j["budget_seconds"] = spec.seconds;
   j["budget_rounds"] = spec.rounds;
   j["stop_on_violation"] = spec.stop_on_violation;
+  j["pinned"] = spec.pin;
   j["rounds"] = r.rounds;
   j["seconds"] = r.seconds;
   j["rounds_per_second"] = r.seconds > 0 ? static_cast<double>(r.rounds) / r.seconds : 0.0;
   j["violations"] = r.violations;
   j["violating_rounds"] = r.violating_rounds;
+  j["overlapping_rounds"] = r.overlapping_rounds;
   j["interrupted"] = r.interrupted;
   nlohmann::json per = nlohmann::json::array();
   for (const ConfigTally& t : r.per_config) {

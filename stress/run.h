@@ -33,6 +33,7 @@ struct RunSpec {
   std::uint64_t seed = 1;
   std::uint64_t max_delay_ns = 0;  // 0 = no delays (steps are still recorded)
   bool stop_on_violation = false;
+  bool pin = true;  // pin workers to cores, round robin over the affinity mask
   // Called about four times a second from the thread that started the run.
   std::function<void(const Progress&)> on_progress;
   // Set by a signal handler: end the run early, keep what was found.
@@ -79,6 +80,10 @@ struct RunResult {
   double seconds = 0;
   std::uint64_t violations = 0;        // sync::fail calls
   std::uint64_t violating_rounds = 0;  // rounds with at least one
+  // Rounds in which two CPUs' steps overlapped in time (by their stamps). A
+  // race needs overlap: on a loaded machine the CPUs of a round often run
+  // one after the other, and this share drops.
+  std::uint64_t overlapping_rounds = 0;
   std::vector<ConfigTally> per_config;
   std::optional<Violation> first;
   bool interrupted = false;

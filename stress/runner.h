@@ -17,6 +17,9 @@
 // CPU's recorded steps.
 #pragma once
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -63,12 +66,14 @@ class Runner {
     clock_ = Stopwatch();
     running_.store(threads, std::memory_order_relaxed);
     std::vector<std::thread> workers;
+    const std::vector<int> cores = spec_.pin ? AllowedCores() : std::vector<int>{};
     for (auto& g : groups) {
       for (int cpu = 0; cpu < kThreads; ++cpu) {
         workers.emplace_back([this, g = g.get(), cpu] {
           g->Worker(cpu);
           running_.fetch_sub(1, std::memory_order_acq_rel);
         });
+        if (!cores.empty()) Pin(workers.back(), cores[(workers.size() - 1) % cores.size()]);
       }
     }
     Supervise();
@@ -79,6 +84,7 @@ class Runner {
     RunResult r;
     r.seconds = clock_.Seconds();
     r.violations = sink_.calls();
+    r.overlapping_rounds = overlapping_rounds_.load(std::memory_order_relaxed);
     r.interrupted = interrupted_;
     for (int i = 0; i < S::NumConfigs(); ++i) {
       const std::uint64_t n = rounds_by_config_[static_cast<std::size_t>(i)].load(std::memory_order_relaxed);
@@ -152,9 +158,27 @@ class Runner {
           run_.Keep(r, copy_);
           if (run_.spec_.stop_on_violation) run_.stop_.store(true, std::memory_order_relaxed);
         }
+        if (Overlapped(r)) run_.overlapping_rounds_.fetch_add(1, std::memory_order_relaxed);
         run_.done_rounds_.fetch_add(1, std::memory_order_relaxed);
         r.scenario.reset();
       }
+    }
+
+    // Did two CPUs' steps interleave in time? Each CPU's steps span
+    // [first stamp, last stamp]; a round overlaps when two spans intersect.
+    static bool Overlapped(const Round& r) {
+      std::uint64_t lo[kThreads], hi[kThreads];
+      for (int c = 0; c < kThreads; ++c) {
+        const StepLog& log = r.logs[c];
+        lo[c] = log.size() > 0 ? log[0].tick : 1;
+        hi[c] = log.size() > 0 ? log[log.size() - 1].tick : 0;
+      }
+      for (int a = 0; a < kThreads; ++a) {
+        for (int b = a + 1; b < kThreads; ++b) {
+          if (lo[a] <= hi[a] && lo[b] <= hi[b] && lo[a] <= hi[b] && lo[b] <= hi[a]) return true;
+        }
+      }
+      return false;
     }
 
     // Coordinator: construct the next batch; 0 when the run is over.
@@ -183,6 +207,28 @@ class Runner {
     int batch_ = 0;  // written by the coordinator before the batch barrier
     Round rounds_[kBatch];
   };
+
+  // The cores this process may run on (its affinity mask: taskset, cgroups).
+  static std::vector<int> AllowedCores() {
+    std::vector<int> cores;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof(set), &set) != 0) return cores;
+    for (int c = 0; c < CPU_SETSIZE; ++c) {
+      if (CPU_ISSET(c, &set)) cores.push_back(c);
+    }
+    return cores;
+  }
+
+  // One worker per core, round robin: the scheduler cannot then stack a
+  // round's CPUs on one core of a busy machine, where they would only take
+  // turns and never race.
+  static void Pin(std::thread& t, int core) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(core, &set);
+    pthread_setaffinity_np(t.native_handle(), sizeof(set), &set);
+  }
 
   // The thread that started the run: budgets, interrupts and progress.
   void Supervise() {
@@ -252,6 +298,7 @@ class Runner {
   std::atomic<std::uint64_t> claimed_{0};
   std::atomic<std::uint64_t> done_rounds_{0};
   std::atomic<std::uint64_t> violating_rounds_{0};
+  std::atomic<std::uint64_t> overlapping_rounds_{0};
   std::vector<std::atomic<std::uint64_t>> rounds_by_config_;
   std::vector<std::atomic<std::uint64_t>> violating_by_config_;
   std::mutex first_mu_;

@@ -3,18 +3,24 @@
 // Two CPUs released by a barrier run a round in well under a microsecond, so
 // on their own they meet in the same few orders every time. The stress hook
 // shifts them against each other with busy-wait delays drawn from a per-CPU
-// generator seeded from (--seed, copy, cpu):
+// generator seeded from (--seed, copy, cpu). At the start of every round each
+// CPU draws one of four modes, so one run mixes them:
 //
-//   start skew   before a CPU's first step: with probability 1/2, a delay
-//                uniform in [0, max_delay];
-//   step delay   before every step: with probability 1/4, a delay uniform in
-//                [0, max_delay].
+//   tight    no delay at all: the CPUs race at full speed (store-buffer
+//            windows of a few nanoseconds stay open);
+//   jitter   before each step, with probability 1/4, a delay uniform in
+//            [0, max/16];
+//   wide     a start skew (probability 1/2) and, before each step with
+//            probability 1/4, a delay uniform in [0, max];
+//   stall    one delay uniform in [0, 4 max] before step k, k uniform in
+//            [0, 12): one CPU stops at one point long enough for the other
+//            to run a whole operation through the window.
 //
 // A delay before step k of one CPU widens the window between its steps k-1
 // and k, so a sequence such as "the writer clears and sets the spte between
-// the reader's `read low` and `read high`" happens thousands of times a
-// second instead of never. The seed fixes the delays, not the run: the
-// scheduler and the caches still differ from run to run.
+// the reader's `read low` and `read high`" happens many times a second
+// instead of never. The seed fixes the delays, not the run: the scheduler and
+// the caches still differ from run to run.
 #pragma once
 
 #include <cstdint>
@@ -55,15 +61,35 @@ class DelayPlan {
         max_(max_delay_ticks) {}
 
   void BeforeRound() {
-    if (max_ != 0 && (rng_.Next() & 1) == 0) SpinFor(rng_.UpTo(max_));
+    step_ = 0;
+    mode_ = max_ == 0 ? Mode::kTight : static_cast<Mode>(rng_.Next() & 3);
+    if (mode_ == Mode::kStall) stall_at_ = static_cast<int>(rng_.UpTo(11));
+    if (mode_ == Mode::kWide && (rng_.Next() & 1) == 0) SpinFor(rng_.UpTo(max_));
   }
   void BeforeStep() {
-    if (max_ != 0 && (rng_.Next() & 3) == 0) SpinFor(rng_.UpTo(max_));
+    switch (mode_) {
+      case Mode::kTight:
+        break;
+      case Mode::kJitter:
+        if ((rng_.Next() & 3) == 0) SpinFor(rng_.UpTo(max_ / 16));
+        break;
+      case Mode::kWide:
+        if ((rng_.Next() & 3) == 0) SpinFor(rng_.UpTo(max_));
+        break;
+      case Mode::kStall:
+        if (step_ == stall_at_) SpinFor(rng_.UpTo(4 * max_));
+        break;
+    }
+    ++step_;
   }
 
  private:
+  enum class Mode { kTight, kJitter, kWide, kStall };
   Rng rng_;
   std::uint64_t max_;
+  Mode mode_ = Mode::kTight;
+  int step_ = 0;
+  int stall_at_ = 0;
 };
 
 }  // namespace stress

@@ -1,0 +1,265 @@
+// stress/tests/driver_test.cc: the stress driver's pieces, on a toy scenario.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "mmu_core/scenario.h"
+#include "mmu_core/steps.h"
+#include "mmu_core/sync.h"
+#include "stress/barrier.h"
+#include "stress/expectations.h"
+#include "stress/options.h"
+#include "stress/registry.h"
+#include "stress/report.h"
+#include "stress/runner.h"
+
+namespace {
+
+using mmu::Mutation;
+
+// Two CPUs: CPU 0 writes a word and CPU 1 reads it, as two steps. Config 1
+// fails in CPU 1's Thread(), config 2 in Check(): a stand-in for a race with
+// a known outcome.
+class Toy {
+ public:
+  static constexpr std::string_view kName = "toy";
+  static constexpr std::string_view kSection = "test";
+  static constexpr std::string_view kInvariant = "nothing fails";
+  static constexpr int kThreads = 2;
+  static constexpr Mutation kMutations[] = {Mutation::M2_4};
+  struct Config {
+    int fail = 0;  // 0 never, 1 in Thread(1), 2 in Check()
+  };
+  static int NumConfigs() { return 3; }
+  static Config GetConfig(int i) { return Config{i}; }
+  static std::string DescribeConfig(const Config& c) {
+    return c.fail == 0 ? "fail=never" : c.fail == 1 ? "fail=thread where=cpu" : "fail=check where=end";
+  }
+
+  Toy(const Config& c, mmu::Mutations) : cfg_(c), word_(0) {}
+  void Thread(int cpu) {
+    if (cpu == 0) {
+      mmu::At(mmu::Step::WriteLow, [&] {
+        word_.store(7, std::memory_order_relaxed);
+        return 7;
+      });
+      return;
+    }
+    const int v = mmu::At(mmu::Step::ReadLow, [&] { return word_.load(std::memory_order_relaxed); });
+    seen_.store(v, std::memory_order_relaxed);
+    if (cfg_.fail == 1) mmu::sync::fail("toy failure in a thread");
+  }
+  void Check() {
+    if (cfg_.fail == 2) mmu::sync::fail("toy failure in the check");
+  }
+  void Observe(mmu::Observations& o) const { o.Add(1, "seen", static_cast<std::uint64_t>(seen_.load(std::memory_order_relaxed))); }
+
+ private:
+  Config cfg_;
+  mmu::sync::Atomic<int> word_;
+  mmu::sync::Atomic<int> seen_{0};
+};
+
+stress::RunSpec Spec(std::vector<int> configs, std::uint64_t rounds) {
+  stress::RunSpec s;
+  s.configs = std::move(configs);
+  s.rounds = rounds;
+  s.seed = 5;
+  s.max_delay_ns = 200;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the spin barrier releases every thread of a phase together") {
+  constexpr int kThreads = 3;
+  constexpr int kPhases = 2000;
+  stress::SpinBarrier barrier(kThreads, 16);
+  std::atomic<int> arrived{0};
+  std::atomic<bool> bad{false};
+  std::vector<std::thread> ts;
+  for (int t = 0; t < kThreads; ++t) {
+    ts.emplace_back([&] {
+      for (int p = 0; p < kPhases; ++p) {
+        arrived.fetch_add(1, std::memory_order_relaxed);
+        barrier.Wait();
+        // Everyone of phase p has arrived; nobody of phase p+1 can have yet.
+        const int a = arrived.load(std::memory_order_relaxed);
+        if (a < (p + 1) * kThreads || a > (p + 2) * kThreads) bad.store(true);
+        barrier.Wait();
+      }
+    });
+  }
+  for (auto& t : ts) t.join();
+  CHECK_FALSE(bad.load());
+  CHECK(arrived.load() == kThreads * kPhases);
+}
+
+TEST_CASE("a correct round budget is exact and every round is clean") {
+  const stress::RunResult r = stress::RunScenario<Toy>(Spec({0}, 1000));
+  CHECK(r.rounds == 1000);
+  CHECK(r.violating_rounds == 0);
+  CHECK(r.violations == 0);
+  CHECK_FALSE(r.first.has_value());
+  REQUIRE(r.per_config.size() == 1);
+  CHECK(r.per_config[0].config == "fail=never");
+}
+
+TEST_CASE("a failure in a thread is kept with its CPU, values and steps") {
+  const stress::RunResult r = stress::RunScenario<Toy>(Spec({1}, 100));
+  CHECK(r.rounds == 100);
+  CHECK(r.violating_rounds == 100);
+  CHECK(r.violations == 100);
+  REQUIRE(r.first.has_value());
+  const stress::Violation& v = *r.first;
+  CHECK(v.cpu == 1);
+  CHECK(v.what == "toy failure in a thread");
+  CHECK(v.config == "fail=thread where=cpu");
+  REQUIRE(v.observations.size() == 1);
+  CHECK(v.observations[0].what == "seen");
+  REQUIRE(v.steps.size() == 2);
+  int writes = 0, reads = 0;
+  for (const stress::StepRecord& s : v.steps) {
+    if (s.step == "write low" && s.cpu == 0 && s.value == 7) ++writes;
+    if (s.step == "read low" && s.cpu == 1) ++reads;
+    CHECK(s.ns >= 0);
+  }
+  CHECK(writes == 1);
+  CHECK(reads == 1);
+  CHECK(v.steps[0].ns == 0);
+}
+
+TEST_CASE("a failure in Check() is reported as the final check's") {
+  stress::RunSpec spec = Spec({0, 2}, 64);
+  const stress::RunResult r = stress::RunScenario<Toy>(spec);
+  CHECK(r.rounds == 64);
+  CHECK(r.violating_rounds == 32);
+  REQUIRE(r.first.has_value());
+  CHECK(r.first->cpu == -1);
+  CHECK(r.first->what == "toy failure in the check");
+  REQUIRE(r.per_config.size() == 2);
+  CHECK(r.per_config[0].violating_rounds == 0);
+  CHECK(r.per_config[1].violating_rounds == 32);
+}
+
+TEST_CASE("stop on violation ends the run within a batch per copy") {
+  stress::RunSpec spec = Spec({1}, 0);
+  spec.seconds = 30;
+  spec.stop_on_violation = true;
+  spec.copies = 2;
+  const stress::RunResult r = stress::RunScenario<Toy>(spec);
+  CHECK(r.first.has_value());
+  CHECK(r.rounds <= 4 * stress::Runner<Toy>::kBatch);
+  CHECK(r.seconds < 10);
+}
+
+TEST_CASE("a time budget ends the run") {
+  stress::RunSpec spec = Spec({0}, 0);
+  spec.seconds = 0.2;
+  const stress::RunResult r = stress::RunScenario<Toy>(spec);
+  CHECK(r.rounds > 0);
+  CHECK(r.seconds >= 0.2);
+  CHECK(r.seconds < 5);
+}
+
+TEST_CASE("configs are selected by index, key=value subset or all") {
+  stress::ScenarioInfo s;
+  s.name = "toy";
+  s.configs = {"clear=fast cycles=1", "clear=slow cycles=1", "clear=slow cycles=2"};
+  CHECK(stress::SelectConfigs(s, "all").indices == std::vector<int>{0, 1, 2});
+  CHECK(stress::SelectConfigs(s, "1").indices == std::vector<int>{1});
+  CHECK(stress::SelectConfigs(s, "clear=fast").indices == std::vector<int>{0});
+  CHECK(stress::SelectConfigs(s, "cycles=2  clear=slow").indices == std::vector<int>{2});
+  CHECK(stress::SelectConfigs(s, "clear=slow").error.find("matches several members") != std::string::npos);
+  CHECK(stress::SelectConfigs(s, "clear=medium").error.find("matches no member") != std::string::npos);
+  CHECK(stress::SelectConfigs(s, "3").error.find("out of range") != std::string::npos);
+  CHECK(stress::SelectConfigs(s, "99999999999").error.find("out of range") != std::string::npos);
+  CHECK(stress::SelectConfigs(s, "slow").error.find("not key=value") != std::string::npos);
+}
+
+TEST_CASE("the plan checks options against the registry") {
+  stress::Options o;
+  o.scenario = "split-pnp";
+  o.mutation = "m2_4";
+  stress::Plan p = stress::MakePlan(o, 42);
+  REQUIRE(p.error.empty());
+  REQUIRE(p.runs.size() == 1);
+  CHECK(p.runs[0].spec.mutations.Has(Mutation::M2_4));
+  CHECK(p.runs[0].spec.seed == 42);
+  CHECK(p.runs[0].spec.seconds == stress::kDefaultSeconds);
+  CHECK(p.runs[0].command ==
+        std::string("bazel run //stress:") + (std::string(stress::EngineName()) == "native" ? "stress" : "stress_tsan") +
+            " -- --scenario split-pnp --mutation M2.4 --seconds 3 --seed 42");
+
+  o.threads = 6;
+  o.ops = 1000;
+  o.config = "clear=slow";
+  p = stress::MakePlan(o, 1);
+  REQUIRE(p.error.empty());
+  CHECK(p.runs[0].spec.copies == 3);
+  CHECK(p.runs[0].spec.seconds == 0);
+  CHECK(p.runs[0].spec.rounds == 1000);
+  CHECK(p.runs[0].spec.configs == std::vector<int>{1});
+  CHECK(p.runs[0].command.find("--config clear=slow --threads 6 --ops 1000") != std::string::npos);
+
+  o = stress::Options{};
+  o.scenario = "all";
+  o.mutation = "M2.2";
+  p = stress::MakePlan(o, 1);
+  REQUIRE(p.error.empty());
+  CHECK(p.runs.size() == 2);  // split-tear and split-pnp show M2.2
+}
+
+TEST_CASE("the step table puts each step under its CPU's header") {
+  stress::ScenarioInfo s;
+  s.name = "toy";
+  s.threads = 2;
+  stress::Violation v;
+  v.config = "fail=thread where=cpu";
+  v.steps = {{0, "read count", 0, 0}, {1, "write low", 0x100, 5}, {0, "read low", 0x100, 9}};
+  const std::string table = stress::StepTable(s, v, false);
+  const std::vector<std::string> lines = [&] {
+    std::vector<std::string> out;
+    std::size_t at = 0;
+    while (at < table.size()) {
+      const std::size_t nl = table.find('\n', at);
+      out.push_back(table.substr(at, nl - at));
+      at = nl + 1;
+    }
+    return out;
+  }();
+  REQUIRE(lines.size() == 5);
+  const std::size_t col1 = lines[0].find("CPU 1: thread 0");
+  const std::size_t col2 = lines[0].find("CPU 2: thread 1");
+  REQUIRE(col2 != std::string::npos);
+  CHECK(lines[1].find_first_not_of(' ') == col1);  // the rule
+  CHECK(lines[2].find("read count") == col1);
+  CHECK(lines[3].find("write low") == col2);
+  CHECK(lines[4].find("read low") == col1);
+
+  stress::RunSpec spec;
+  spec.mutations = mmu::Mutations::Inject(Mutation::M2_4);
+  const std::string file = stress::InterleavingFile(s, spec, v);
+  CHECK(file.find("scenario: toy\nconfig: fail=thread where=cpu\nmutation: M2.4\n") != std::string::npos);
+  CHECK(file.find(table) != std::string::npos);
+}
+
+TEST_CASE("every expectation names a catalogue mutation") {
+  for (const stress::MutationExpectation& e : stress::kExpectations) {
+    CHECK_MESSAGE(mmu::MutationFromName(e.mutation).has_value(), e.mutation);
+  }
+}
+
+TEST_CASE("the registry lists every scenario with its family") {
+  REQUIRE_FALSE(stress::Scenarios().empty());
+  for (const stress::ScenarioEntry& e : stress::Scenarios()) {
+    CHECK(stress::FindScenario(e.info.name) == &e);
+    CHECK(stress::FindScenario(e.info.target) == &e);
+    CHECK(e.info.threads >= 1);
+    CHECK_FALSE(e.info.configs.empty());
+  }
+}

@@ -1,0 +1,227 @@
+// stress/tests/stress_test_driver.cc: the stress binaries' Bazel tests.
+//
+// One driver, several tests (the cc_test targets differ only in args). It
+// runs a stress binary as a child process per case, so a crash, a TSan abort
+// or a hang fails the case instead of the test runner:
+//
+//   clean        every scenario in the registry, correct core, for a few
+//                seconds: exit 0, no violation, no ThreadSanitizer report;
+//   catch        each SCENARIO:MUTATION case: stress stops at a violation
+//                (exit 1) within the budget;
+//   tsan-report  each SCENARIO:MUTATION case on the TSan build: the output
+//                has "WARNING: ThreadSanitizer" and the exit is non-zero;
+//   bad-input    malformed command lines: exit 2 with a message naming the
+//                mistake, quickly.
+//
+// Cases are split across Bazel test shards (TEST_TOTAL_SHARDS,
+// TEST_SHARD_INDEX; TEST_SHARD_STATUS_FILE is touched). The scenario list of
+// `clean` comes from the registry, so a new scenario is covered at once.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "stress/registry.h"
+#include "stress/subprocess.h"
+
+namespace stress {
+namespace {
+
+struct Shard {
+  int index = 0;
+  int total = 1;
+  bool Mine(std::size_t i) const { return static_cast<int>(i % static_cast<std::size_t>(total)) == index; }
+};
+
+Shard CurrentShard() {
+  Shard s;
+  if (const char* t = std::getenv("TEST_TOTAL_SHARDS")) s.total = std::max(1, std::atoi(t));
+  if (const char* i = std::getenv("TEST_SHARD_INDEX")) s.index = std::atoi(i);
+  if (const char* f = std::getenv("TEST_SHARD_STATUS_FILE")) std::ofstream(f).put('\n');
+  return s;
+}
+
+const std::map<std::string, std::string> kTsanEnv = {{"TSAN_OPTIONS", "halt_on_error=1:exitcode=66"}};
+
+bool HasTsanReport(const std::string& out) { return out.find("WARNING: ThreadSanitizer") != std::string::npos; }
+
+std::string Tail(const std::string& out, std::size_t n = 4000) {
+  return out.size() <= n ? out : "...\n" + out.substr(out.size() - n);
+}
+
+std::string Line(const std::string& out, const std::string& starts_with) {
+  const std::size_t at = out.find(starts_with);
+  if (at == std::string::npos) return "";
+  return out.substr(at, out.find('\n', at) - at);
+}
+
+// The summary's "N rounds in S s (R rounds/s): ..." line.
+std::string RoundsLine(const std::string& out) {
+  const std::size_t at = out.find(" rounds in ");
+  if (at == std::string::npos) return "";
+  const std::size_t bol = out.rfind('\n', at) + 1;
+  return out.substr(bol, out.find('\n', at) - bol);
+}
+
+int Clean(const std::string& stress, double seconds) {
+  const Shard shard = CurrentShard();
+  int failures = 0;
+  int ran = 0;
+  for (std::size_t i = 0; i < Scenarios().size(); ++i) {
+    if (!shard.Mine(i)) continue;
+    const ScenarioInfo& s = Scenarios()[i].info;
+    const ChildResult r = RunChild({stress, "--scenario", s.name, "--seconds", fmt::format("{:g}", seconds), "--seed",
+                                    "1", "--quiet"},
+                                   kTsanEnv, seconds * 10 + 60);
+    ++ran;
+    const bool ok = !r.timed_out && !r.signaled && r.exit_code == 0 && !HasTsanReport(r.output);
+    std::cout << fmt::format("{} {:<20} {}\n", ok ? "ok  " : "FAIL", s.name, r.Describe());
+    if (ok) {
+      std::cout << "   " << RoundsLine(r.output) << "\n";
+    } else {
+      std::cout << Tail(r.output) << "\n";
+      ++failures;
+    }
+  }
+  std::cout << fmt::format("{} scenarios on this shard, {} failures\n", ran, failures);
+  return failures == 0 ? 0 : 1;
+}
+
+struct Case {
+  std::string scenario;
+  std::string mutation;
+};
+
+bool ParseCases(const std::vector<std::string>& args, std::vector<Case>* cases) {
+  for (const std::string& a : args) {
+    const std::size_t colon = a.find(':');
+    if (colon == std::string::npos) {
+      std::cerr << "not SCENARIO:MUTATION: " << a << "\n";
+      return false;
+    }
+    cases->push_back(Case{a.substr(0, colon), a.substr(colon + 1)});
+  }
+  return true;
+}
+
+int Catch(const std::string& stress, double seconds, const std::vector<Case>& cases, bool want_tsan_report) {
+  const Shard shard = CurrentShard();
+  int failures = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (!shard.Mine(i)) continue;
+    const Case& c = cases[i];
+    const ChildResult r = RunChild({stress, "--scenario", c.scenario, "--mutation", c.mutation, "--seconds",
+                                    fmt::format("{:g}", seconds), "--seed", "1", "--stop-on-violation", "--quiet"},
+                                   kTsanEnv, seconds * 10 + 60);
+    bool ok;
+    std::string how;
+    if (want_tsan_report) {
+      ok = !r.timed_out && !r.signaled && r.exit_code != 0 && HasTsanReport(r.output);
+      how = ok ? Line(r.output, "WARNING: ThreadSanitizer") : "no ThreadSanitizer report";
+    } else {
+      ok = !r.timed_out && !r.signaled && r.exit_code == 1 && r.output.find("first violation:") != std::string::npos;
+      how = ok ? Line(r.output, "first violation:") : "not caught";
+    }
+    std::cout << fmt::format("{} {}:{}  {} after {:.2f} s: {}\n", ok ? "ok  " : "FAIL", c.scenario, c.mutation,
+                             r.Describe(), r.seconds, how);
+    if (!ok) {
+      std::cout << Tail(r.output) << "\n";
+      ++failures;
+    }
+  }
+  std::cout << fmt::format("{} failures\n", failures);
+  return failures == 0 ? 0 : 1;
+}
+
+// Malformed command lines, each with a fragment its message must contain.
+struct BadInput {
+  std::vector<std::string> args;
+  std::string expect;
+};
+
+int BadInputs(const std::string& stress, const std::string& kill_matrix) {
+  const std::vector<BadInput> stress_cases = {
+      {{"--scenario", "split-nope"}, "unknown scenario 'split-nope'"},
+      {{}, "--scenario is required"},
+      {{"--scenario", "split-pnp", "--mutation", "M9.9"}, "unknown mutation 'M9.9'"},
+      {{"--scenario", "split-tear", "--mutation", "M2.1"}, "split-tear does not show M2.1"},
+      {{"--scenario", "split-pnp", "--threads", "3"}, "--threads must be a multiple of 2 (3 given)"},
+      {{"--scenario", "split-pnp", "--threads", "0"}, "--threads 0 is not a thread count"},
+      {{"--scenario", "split-pnp", "--threads", "-4"}, "is not a thread count"},
+      {{"--scenario", "split-pnp", "--threads", "many"}, "--threads"},
+      {{"--scenario", "split-pnp", "--seconds", "0"}, "--seconds 0 is not a duration"},
+      {{"--scenario", "split-pnp", "--seconds", "-1"}, "--seconds"},
+      {{"--scenario", "split-pnp", "--seconds", "soon"}, "--seconds"},
+      {{"--scenario", "split-pnp", "--seconds", "inf"}, "--seconds"},
+      {{"--scenario", "split-pnp", "--seconds", "1e9"}, "is not a duration"},
+      {{"--scenario", "split-pnp", "--ops", "0"}, "--ops 0"},
+      {{"--scenario", "split-pnp", "--ops", "-5"}, "--ops -5: give a positive number"},
+      {{"--scenario", "split-pnp", "--ops", "many"}, "--ops"},
+      {{"--scenario", "split-pnp", "--max-delay-ns", "5000000"}, "--max-delay-ns 5000000 is too long"},
+      {{"--scenario", "split-pnp", "--config", "clear=medium"}, "matches no member"},
+      {{"--scenario", "split-pnp", "--config", "7"}, "config index 7 is out of range"},
+      {{"--scenario", "split-pnp", "--config", "cycles=1"}, "matches several members"},
+      {{"--scenario", "split-pnp", "--config", "fast"}, "is not key=value"},
+      {{"--scenario", "split-pnp", "--frobnicate"}, "frobnicate"},
+  };
+  const std::vector<BadInput> matrix_cases = {
+      {{"--mutation", "M9.9"}, "unknown mutation 'M9.9'"},
+      {{"--budget", "0"}, "is not a duration"},
+      {{"--budget", "never"}, "--budget"},
+      {{"--model", "/nonexistent/split_pnp"}, "cannot execute model /nonexistent/split_pnp"},
+  };
+  int failures = 0;
+  auto run = [&](const std::string& tool, const std::vector<std::string>& prefix, const BadInput& b) {
+    std::vector<std::string> argv = {tool};
+    argv.insert(argv.end(), prefix.begin(), prefix.end());
+    argv.insert(argv.end(), b.args.begin(), b.args.end());
+    const ChildResult r = RunChild(argv, {}, 30);
+    const bool ok = !r.timed_out && !r.signaled && r.exit_code == 2 && r.output.find(b.expect) != std::string::npos;
+    std::string shown;
+    for (std::size_t i = 1; i < argv.size(); ++i) shown += " " + argv[i];
+    std::cout << fmt::format("{} {}{}: {}\n", ok ? "ok  " : "FAIL", tool.substr(tool.rfind('/') + 1), shown,
+                             r.Describe());
+    if (!ok) {
+      std::cout << "  expected exit 2 and a message containing: " << b.expect << "\n  got:\n" << Tail(r.output) << "\n";
+      ++failures;
+    }
+  };
+  for (const BadInput& b : stress_cases) run(stress, {}, b);
+  if (!kill_matrix.empty()) {
+    for (const BadInput& b : matrix_cases) run(kill_matrix, {"--stress", stress, "--stress-tsan", stress}, b);
+  }
+  std::cout << fmt::format("{} failures\n", failures);
+  return failures == 0 ? 0 : 1;
+}
+
+int Usage() {
+  std::cerr << "usage: stress_test_driver clean STRESS SECONDS\n"
+               "       stress_test_driver catch STRESS SECONDS SCENARIO:MUTATION...\n"
+               "       stress_test_driver tsan-report STRESS_TSAN SECONDS SCENARIO:MUTATION...\n"
+               "       stress_test_driver bad-input STRESS [KILL_MATRIX]\n";
+  return 2;
+}
+
+}  // namespace
+}  // namespace stress
+
+int main(int argc, char** argv) {
+  using namespace stress;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() < 2) return Usage();
+  const std::string& mode = args[0];
+  if (mode == "bad-input") return BadInputs(args[1], args.size() > 2 ? args[2] : "");
+  if (args.size() < 3) return Usage();
+  const double seconds = std::atof(args[2].c_str());
+  if (!(seconds > 0)) return Usage();
+  if (mode == "clean") return Clean(args[1], seconds);
+  std::vector<Case> cases;
+  if (!ParseCases({args.begin() + 3, args.end()}, &cases) || cases.empty()) return Usage();
+  if (mode == "catch") return Catch(args[1], seconds, cases, false);
+  if (mode == "tsan-report") return Catch(args[1], seconds, cases, true);
+  return Usage();
+}
