@@ -11,7 +11,9 @@
 //   tsan-report  each SCENARIO:MUTATION case on the TSan build: the output
 //                has "WARNING: ThreadSanitizer" and the exit is non-zero;
 //   bad-input    malformed command lines: exit 2 with a message naming the
-//                mistake, quickly.
+//                mistake, quickly;
+//   matrix       the kill matrix on a few mutations: each expectation
+//                MUTATION:COLUMN=RESULT holds in its JSON.
 //
 // Cases are split across Bazel test shards (TEST_TOTAL_SHARDS,
 // TEST_SHARD_INDEX; TEST_SHARD_STATUS_FILE is touched). The scenario list of
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "stress/registry.h"
 #include "stress/subprocess.h"
@@ -198,11 +201,60 @@ int BadInputs(const std::string& stress, const std::string& kill_matrix) {
   return failures == 0 ? 0 : 1;
 }
 
+// matrix KILL_MATRIX EXPECT... -- ARGS...: run the kill matrix with ARGS and
+// check each EXPECT (e.g. M2.4:native=caught) against its JSON.
+int Matrix(const std::string& kill_matrix, const std::vector<std::string>& rest) {
+  std::vector<std::string> expects, args;
+  bool after = false;
+  for (const std::string& a : rest) {
+    if (a == "--") {
+      after = true;
+    } else {
+      (after ? args : expects).push_back(a);
+    }
+  }
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string json = std::string(dir != nullptr ? dir : "/tmp") + "/kill_matrix_test.json";
+  std::vector<std::string> argv = {kill_matrix};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.insert(argv.end(), {"--json", json});
+  const ChildResult r = RunChild(argv, {}, 600);
+  std::cout << r.output << "\n" << r.Describe() << "\n";
+  if (r.timed_out || r.signaled || r.exit_code != 0) return 1;
+  std::ifstream in(json);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    std::cout << "FAIL: bad JSON: " << e.what() << "\n";
+    return 1;
+  }
+  int failures = 0;
+  for (const std::string& e : expects) {
+    const std::size_t colon = e.find(':'), eq = e.find('=');
+    if (colon == std::string::npos || eq == std::string::npos || eq < colon) {
+      std::cout << "FAIL: bad expectation " << e << "\n";
+      return 1;
+    }
+    const std::string mutation = e.substr(0, colon), column = e.substr(colon + 1, eq - colon - 1),
+                      want = e.substr(eq + 1);
+    std::string got = "(no row)";
+    for (const nlohmann::json& row : j) {
+      if (row.value("mutation", "") == mutation && row.contains(column)) got = row[column].value("result", "");
+    }
+    const bool ok = got == want;
+    std::cout << fmt::format("{} {} {}: want {}, got {}\n", ok ? "ok  " : "FAIL", mutation, column, want, got);
+    if (!ok) ++failures;
+  }
+  return failures == 0 ? 0 : 1;
+}
+
 int Usage() {
   std::cerr << "usage: stress_test_driver clean STRESS SECONDS\n"
                "       stress_test_driver catch STRESS SECONDS SCENARIO:MUTATION...\n"
                "       stress_test_driver tsan-report STRESS_TSAN SECONDS SCENARIO:MUTATION...\n"
-               "       stress_test_driver bad-input STRESS [KILL_MATRIX]\n";
+               "       stress_test_driver bad-input STRESS [KILL_MATRIX]\n"
+               "       stress_test_driver matrix KILL_MATRIX MUTATION:COLUMN=RESULT... -- ARGS...\n";
   return 2;
 }
 
@@ -215,6 +267,7 @@ int main(int argc, char** argv) {
   if (args.size() < 2) return Usage();
   const std::string& mode = args[0];
   if (mode == "bad-input") return BadInputs(args[1], args.size() > 2 ? args[2] : "");
+  if (mode == "matrix") return Matrix(args[1], {args.begin() + 2, args.end()});
   if (args.size() < 3) return Usage();
   const double seconds = std::atof(args[2].c_str());
   if (!(seconds > 0)) return Usage();
