@@ -5,8 +5,13 @@
 // its CPU number, its delay plan, the step log of the round it is running
 // and the round's fault record.
 //
-//   StressHook   before(): the delay plan's step delay;
-//                after():  appends (tick, step, value) to the round's log.
+//   StressHook   before():   the delay plan's step delay;
+//                blocking(): the same delay before taking mmu_lock, so a
+//                            lock break (unlock, relock) leaves a window in
+//                            which a waiting CPU gets the lock;
+//                after():    appends (tick, step, value) to the round's log.
+//                Steps outside a round (a scenario's constructor, Check())
+//                are neither delayed nor recorded.
 //   FaultSink    sync::fail(what) lands here: the first failure of a round
 //                is recorded in the round (who, what, where); every call is
 //                counted. Failures outside a round (none expected) are only
@@ -98,7 +103,12 @@ inline thread_local WorkerContext* tls_worker = nullptr;
 class StressHook final : public mmu::StepHook {
  public:
   void before(int, mmu::Step) override {
-    if (WorkerContext* w = tls_worker) w->plan.BeforeStep();
+    WorkerContext* w = tls_worker;
+    if (w != nullptr && w->log != nullptr) w->plan.BeforeStep();
+  }
+  void blocking(int, const char*) override {
+    WorkerContext* w = tls_worker;
+    if (w != nullptr && w->log != nullptr) w->plan.BeforeStep();
   }
   void after(int, mmu::Step s, std::uint64_t value) override {
     WorkerContext* w = tls_worker;

@@ -135,8 +135,9 @@ std::string SummaryText(const ScenarioInfo& s, const RunSpec& spec, const RunRes
   }
   if (r.rounds > 0) {
     const double share = 100.0 * static_cast<double>(r.overlapping_rounds) / static_cast<double>(r.rounds);
-    out += fmt::format("  CPUs ran side by side (their steps overlapped in time) in {:.0f}% of rounds{}\n", share,
-                       share < 20 ? ": the machine is busy or has too few cores, and races show less often" : "");
+    out += fmt::format("  CPUs ran side by side (their steps overlapped in time) in {}% of rounds{}\n",
+                       share < 1 ? fmt::format("{:.2f}", share) : fmt::format("{:.0f}", share),
+                       share < 20 ? " (low: a busy machine, or CPUs that take turns under a lock)" : "");
   }
   if (r.first.has_value()) {
     const Violation& v = *r.first;
