@@ -13,6 +13,10 @@ RELACY_COPTS = MMU_COPTS + [
     # Relacy replaces operator new/delete but not the sized delete; without
     # this a `delete` inside a simulation frees Relacy's memory with libc.
     "-fno-sized-deallocation",
+    # Relacy detects a use after free by the signature that a destructor
+    # zeroes; g++ drops that store as dead (the object dies) unless told not to.
+    "-fno-lifetime-dse",
+    "-Wno-ignored-optimization-argument",
     "-Wno-unused-parameter",
     "-Wno-unused-variable",
     "-Wno-unused-but-set-variable",

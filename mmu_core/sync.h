@@ -9,13 +9,17 @@
 //   Atomic<T>          rl::atomic<T>                 boost::atomic<T>
 //   AtomicWord<T>      rl::atomic<T>                 plain T + boost::atomic_ref<T>
 //                                                    (a u64 spte, like cmpxchg64)
-//   Var<T>             rl::var<T> (race-checked)     plain T (TSan sees it)
+//   Var<T>             rl::var<T> (race-checked,     plain T (TSan sees it)
+//                      not a scheduling point)
 //   Mutex              rl::mutex                     test-and-test-and-set spinlock
 //   fence(mo)          rl::atomic_thread_fence       boost::atomic_thread_fence
 //   pause()            rl::yield (scheduling point)  cpu_relax (x86 PAUSE)
 //   this_cpu()         rl::thread_index()            thread-local id set by the driver
-//   make/destroy       Relacy's heap (use-after-     new/delete
-//                      free is detected on access)
+//   make/destroy       malloc + a deferred-free ring new/delete
+//                      (use after free is detected
+//                      on access to rl:: objects)
+//   Ghost<T>           plain T (invisible to the     seq_cst boost::atomic<T>
+//                      memory model)                 (checker state only)
 //   fail(what)         the test fails with what      the installed ViolationSink
 //
 // Every call names its memory order; there are no defaults. Each call also
@@ -177,17 +181,32 @@ class Atomic {
 template <class T>
 using AtomicWord = Atomic<T>;
 
+// A Var holds data that is protected by a lock or owned by one thread. Its
+// accesses are race-checked (Relacy's check compares happens-before clocks,
+// whatever the schedule) but are not scheduling points: a context switch
+// there only reorders accesses that the lock already orders, and removing
+// those switches shrinks the searches by orders of magnitude.
 template <class T>
 class Var {
  public:
   Var() = default;
-  explicit Var(T v, Loc l = Loc::current()) { v_(detail::Info(l)).store(v); }
+  explicit Var(T v, Loc l = Loc::current()) { store(v, l); }
   Var(const Var&) = delete;
   Var& operator=(const Var&) = delete;
-  T load(Loc l = Loc::current()) const { return v_(detail::Info(l)).load(); }
-  void store(T v, Loc l = Loc::current()) { v_(detail::Info(l)).store(v); }
+  T load(Loc l = Loc::current()) const {
+    NoPreemption np;
+    return v_(detail::Info(l)).load();
+  }
+  void store(T v, Loc l = Loc::current()) {
+    NoPreemption np;
+    v_(detail::Info(l)).store(v);
+  }
 
  private:
+  struct NoPreemption {
+    NoPreemption() { rl::ctx().disable_preemption(); }
+    ~NoPreemption() { rl::ctx().enable_preemption(); }
+  };
   rl::var<T> v_;
 };
 
@@ -203,6 +222,26 @@ class Mutex {
   rl::mutex m_;
 };
 
+// Ghost state: what a checker knows, not part of the protocol. Under Relacy
+// it is an uninstrumented variable, so it adds no ordering and no race
+// reports, and reads see the latest write in the simulation's global time.
+template <class T>
+class Ghost {
+ public:
+  Ghost() = default;
+  explicit Ghost(T v) : v_(v) {}
+  Ghost(const Ghost&) = delete;
+  Ghost& operator=(const Ghost&) = delete;
+  T load() const { return v_; }
+  void store(T v) { v_ = v; }
+
+ private:
+  T v_{};
+};
+
+// Relacy detects any access to freed memory itself.
+inline constexpr bool kFreeForReal = true;
+
 inline void fence(memory_order o, Loc l = Loc::current()) { rl::atomic_thread_fence(detail::Mo(o), detail::Info(l)); }
 inline void pause(Loc l = Loc::current()) { rl::yield(1, detail::Info(l)); }
 inline int this_cpu() { return static_cast<int>(rl::thread_index()); }
@@ -213,21 +252,63 @@ inline void fail(const char* what, Loc l = Loc::current()) {
 }
 inline void set_violation_sink(ViolationSink*) {}
 
+// The core's heap under Relacy. Relacy's own allocator branches the search
+// on every free (it may defer the free), which multiplies the interleavings
+// by 2 per object torn down; a 2-thread zap model grew to 393,216 iterations
+// with nothing to find in them. So objects live in malloc'd memory, and
+// destroy() runs the destructor (which zeroes the signature of every
+// rl::atomic and rl::var inside, so any later access is reported as
+// ACCESS TO FREED MEMORY) and parks the memory in a ring of the last 65,536
+// frees before returning it to libc: no scenario frees that many objects in
+// one execution, so memory is never reused within the execution that freed
+// it. Relacy's leak check does not see this memory.
+namespace detail {
+class DeferredFree {
+ public:
+  void Push(void* p) {
+    void*& slot = ring_[n_++ % kCap];
+    if (slot != nullptr) std::free(slot);
+    slot = p;
+  }
+
+ private:
+  static constexpr std::size_t kCap = std::size_t{1} << 16;
+  void* ring_[kCap] = {};
+  std::size_t n_ = 0;
+};
+inline DeferredFree g_deferred_free;
+// Arrays keep their length in front of the elements.
+inline constexpr std::size_t kArrayHeader = 16;
+}  // namespace detail
+
 template <class T, class... Args>
 T* make(Args&&... args) {
-  return ::new T(std::forward<Args>(args)...);
+  static_assert(alignof(T) <= detail::kArrayHeader);
+  void* m = std::malloc(sizeof(T));
+  return ::new (m) T(std::forward<Args>(args)...);
 }
 template <class T>
 void destroy(T* p) {
-  ::delete p;
+  if (p == nullptr) return;
+  p->~T();
+  detail::g_deferred_free.Push(p);
 }
 template <class T>
 T* make_array(std::size_t n) {
-  return ::new T[n];
+  static_assert(alignof(T) <= detail::kArrayHeader);
+  char* m = static_cast<char*>(std::malloc(detail::kArrayHeader + n * sizeof(T)));
+  *reinterpret_cast<std::size_t*>(m) = n;
+  T* a = reinterpret_cast<T*>(m + detail::kArrayHeader);
+  for (std::size_t i = 0; i < n; ++i) ::new (static_cast<void*>(a + i)) T();
+  return a;
 }
 template <class T>
-void destroy_array(T* p) {
-  ::delete[] p;
+void destroy_array(T* a) {
+  if (a == nullptr) return;
+  char* m = reinterpret_cast<char*>(a) - detail::kArrayHeader;
+  const std::size_t n = *reinterpret_cast<std::size_t*>(m);
+  for (std::size_t i = n; i > 0; --i) a[i - 1].~T();
+  detail::g_deferred_free.Push(m);
 }
 
 #else  // native
@@ -347,6 +428,32 @@ class Mutex {
   boost::atomic<bool> locked_{false};
   boost::atomic<int> waiters_{0};
 };
+
+// Ghost state: what a checker knows, not part of the protocol. Natively a
+// seq_cst atomic (race-free under TSan; x86 orders the plain accesses anyway).
+template <class T>
+class Ghost {
+ public:
+  Ghost() : v_(T()) {}
+  explicit Ghost(T v) : v_(v) {}
+  Ghost(const Ghost&) = delete;
+  Ghost& operator=(const Ghost&) = delete;
+  T load() const { return v_.load(boost::memory_order_seq_cst); }
+  void store(T v) { v_.store(v, boost::memory_order_seq_cst); }
+
+ private:
+  boost::atomic<T> v_;
+};
+
+// Freed shadow pages: natively they are poisoned and kept until the VM is
+// destroyed, so a use after free is seen as a poison value rather than a
+// crash. Under ThreadSanitizer (MMU_TSAN) they are really freed, so TSan
+// reports the use after free as a race with the free.
+#if defined(MMU_TSAN)
+inline constexpr bool kFreeForReal = true;
+#else
+inline constexpr bool kFreeForReal = false;
+#endif
 
 inline void fence(memory_order o, Loc = Loc::current()) { boost::atomic_thread_fence(detail::Mo(o)); }
 inline int this_cpu() { return detail::tls_cpu; }

@@ -7,9 +7,17 @@
 #pragma once
 
 #include "mmu_core/scenarios/split_spte.h"
+#include "mmu_core/scenarios/vm_races.h"
 
 #define MMU_SCENARIOS(X)                       \
   X(SplitTear, split_tear)                     \
   X(SplitPnp, split_pnp)                       \
   X(SplitHwAd, split_hw_ad)                    \
-  X(SplitSlowClearD, split_slow_clear_d)
+  X(SplitSlowClearD, split_slow_clear_d)       \
+  X(SpteVolatile, spte_volatile)               \
+  X(WalkFree, walk_free)                       \
+  X(FastPfWriteProtect, fastpf_wp)             \
+  X(FastPfAba, fastpf_aba)                     \
+  X(ZapAll, zap_all)                           \
+  X(ZapRoot, zap_root)                         \
+  X(MmioGen, mmio_gen)

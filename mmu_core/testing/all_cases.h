@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mmu_core/testing/spte_cases.h"
+#include "mmu_core/testing/vm_cases.h"
 
 #define MMU_CORE_CASES(X)      \
   X(SpteFormat)                \
@@ -11,4 +12,11 @@
   X(Spte64)                    \
   X(SpteOps64)                 \
   X(SpteOpsSplit)              \
-  X(SplitSpteMutations)
+  X(SplitSpteMutations)        \
+  X(Vocabulary)                \
+  X(ParentPtes)                \
+  X(VmFaultWalkZap)            \
+  X(FastPageFault)             \
+  X(ZapAllFast)                \
+  X(MmioGeneration)            \
+  X(ScenariosSequential)

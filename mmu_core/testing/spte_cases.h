@@ -179,3 +179,19 @@ inline void CaseSplitSpteMutations(CaseLog& log) {
 }
 
 }  // namespace mmu::testing
+
+namespace mmu::testing {
+
+inline void CaseVocabulary(CaseLog& log) {
+  for (const StepInfo& i : kSteps) MMU_EXPECT(log, StepFromName(i.name) == i.id);
+  MMU_EXPECT(log, StepFromName("  Read   LOW ") == Step::ReadLow);
+  MMU_EXPECT(log, StepFromName("xchg low") == Step::WriteLow);
+  MMU_EXPECT(log, !StepFromName("read sideways").has_value());
+  for (const MutationInfo& i : kMutations) MMU_EXPECT(log, MutationFromName(i.name) == i.id);
+  MMU_EXPECT(log, MutationFromName("m2_4") == Mutation::M2_4);
+  MMU_EXPECT(log, !MutationFromName("M9.9").has_value());
+  MMU_EXPECT(log, Mutations().Empty() && Mutations().ToString() == "none");
+  MMU_EXPECT(log, Mutations::Inject(Mutation::M2_4).Plus(Mutation::M5_2).ToString() == "M2.4+M5.2");
+}
+
+}  // namespace mmu::testing

@@ -1,0 +1,83 @@
+// mmu_core/zap_all.h: fast invalidation of all shadow pages (brief §6).
+//
+// Kernel: kvm_mmu_zap_all_fast and kvm_zap_obsolete_pages (mmu.c, since the
+// 2019 reintroduction with a 0/1 mmu_valid_gen; 3.11's 5304b8d37c2a before).
+//
+// With slots_lock held for the whole operation, under mmu_lock:
+//   1. mmu_valid_gen ^= 1: every existing page becomes obsolete;
+//   2. request every vCPU to free its obsolete root (they reload new ones and
+//      keep faulting while the zap goes on);
+//   3. kvm_zap_obsolete_pages: walk active_mmu_pages from the oldest page
+//      (the tail; new pages go to the head), stop at the first page that is
+//      not obsolete, skip invalid (pinned) roots, and every `zap_batch` pages
+//      break the lock if someone waits for it, restarting from the tail;
+//   4. commit: flush (waiting for lockless walkers), then free.
+//
+// Invariant: when ZapAllFast returns, no page that is neither invalid nor of
+// the current generation is on active_mmu_pages, and no page created before
+// the toggle survives. The 0/1 generation is sound only because slots_lock
+// serialises zappers: with two in flight the second toggle makes the first
+// zapper's stale pages look current again (M6.1).
+//
+// Mutations: M6.1 (no slots_lock), M6.2 (new pages at the tail, in vm.h),
+// M6.3 (no obsolete-root check in the fault, vm.h), M6.4 (vm.h).
+#pragma once
+
+#include "mmu_core/mutations.h"
+#include "mmu_core/steps.h"
+#include "mmu_core/sync.h"
+#include "mmu_core/vm.h"
+
+namespace mmu {
+
+// cond_resched_rwlock_write: drop and retake the lock if anyone waits for it
+// (under Relacy: always, so every lock break is explored). Returns whether
+// the lock was dropped.
+inline bool CondReschedLock(sync::Mutex& lock) {
+  if (!lock.contended()) return false;
+  At(Step::LockBreak, [&] { lock.unlock(); });
+  sync::pause();
+  LockMmu(lock);
+  return true;
+}
+
+// kvm_zap_obsolete_pages, under mmu_lock.
+inline void ZapObsoletePages(Vm& vm) {
+  InvalidList zapped;
+  int batch = 0;
+restart:
+  for (ShadowPage* sp = vm.ListTail(); sp != nullptr;) {
+    ShadowPage* prev = sp->prev().load();  // list_for_each_entry_safe_reverse
+    if (!vm.IsObsolete(sp)) break;         // every page from here on is newer
+    if (sp->invalid()) {                   // a pinned root zapped earlier
+      sp = prev;
+      continue;
+    }
+    if (batch >= vm.params().zap_batch && CondReschedLock(vm.mmu_lock())) {
+      batch = 0;
+      goto restart;
+    }
+    const int before = vm.ListLength();
+    batch += vm.PrepareZapPage(sp, zapped);
+    // Zapping may unlink or free other pages: the walk restarts, as the
+    // kernel does when __kvm_mmu_prepare_zap_page reports an unstable list.
+    if (vm.ListLength() != before - 1) goto restart;
+    sp = prev;
+  }
+  vm.CommitZapPage(zapped);
+}
+
+// kvm_mmu_zap_all_fast. The caller's slots_lock is taken here (memslot
+// updates hold it around this call); M6.1 runs without it.
+inline void ZapAllFast(Vm& vm) {
+  const bool hold_slots = !vm.mutations().Has(Mutation::M6_1);
+  if (hold_slots) vm.slots_lock().lock();
+  LockMmu(vm.mmu_lock());
+  vm.ToggleValidGen();
+  At(Step::ReloadRoots, [&] { vm.MakeAllCpusRequest(kReqFreeObsoleteRoots, /*wait=*/false); });
+  ZapObsoletePages(vm);
+  vm.mmu_lock().unlock();
+  if (hold_slots) vm.slots_lock().unlock();
+}
+
+}  // namespace mmu
