@@ -7,8 +7,9 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <cstring>
-#include <iostream>
+#include <fstream>
 
 #include <CLI/CLI.hpp>
 
@@ -86,6 +87,28 @@ std::optional<Mutations> ParseMutations(const std::string& text, std::string* er
 
 }  // namespace
 
+std::optional<Interleaving> TraceAsInterleaving(const Interleaving& il, const Resolved& r, const ScenarioInfo& s,
+                                                const Outcome& out) {
+  if (out.engine != "native" && !out.violation) return std::nullopt;
+  std::vector<MergedEvent> events = out.table;
+  std::stable_sort(events.begin(), events.end(), EventBefore);
+  Interleaving t;
+  t.comments = {"Written by replay from " + il.file + " (" + out.engine + " engine" +
+                    (out.engine == "native" ? "" : ", the failing execution") + "):",
+                "every step the CPUs ran, in the order they ran it."};
+  t.scenario = KeyLine{s.name, 1};
+  t.config = KeyLine{s.configs[static_cast<std::size_t>(r.config)], 1};
+  t.mutation = KeyLine{r.mutations.ToString(), 1};
+  t.mutations = r.mutations;
+  t.initial_value = r.initial;
+  t.written_values = r.values;
+  for (const Column& c : il.columns) t.AddColumn(c.function);
+  for (const MergedEvent& m : events) {
+    if (m.event.kind == EventKind::kStep) t.AddRow(m.event.cpu, m.event.step);
+  }
+  return t;
+}
+
 int ReplayFile(const RunRequest& req, const std::vector<CatalogEntry>& catalog, std::string* out, std::string* err,
                bool* must_exit) {
   *must_exit = false;
@@ -124,6 +147,16 @@ int ReplayFile(const RunRequest& req, const std::vector<CatalogEntry>& catalog, 
   } else {
     *out += TextReport(report, req.options.timeout_s);
   }
+  if (!req.write_trace.empty()) {
+    const auto trace = TraceAsInterleaving(il, r, entry.info, outcome);
+    if (!trace) {
+      *err += "replay: nothing written to " + req.write_trace + ": Relacy found no failing execution\n";
+    } else if (std::ofstream f(req.write_trace); f << WriteInterleaving(*trace)) {
+      *err += "replay: wrote the execution to " + req.write_trace + "\n";
+    } else {
+      *err += "replay: cannot write " + req.write_trace + "\n";
+    }
+  }
   if (code == kBadInput) *err += FailureProblem(il, outcome.failure, outcome.watchdog, req.options.timeout_s).Format() + "\n";
   return code;
 }
@@ -144,6 +177,8 @@ int ReplayMain(int argc, char** argv, const std::vector<CatalogEntry>& catalog, 
       ->check(CLI::IsMember({"native", "relacy"}));
   app.add_option("--mutation", mutation, "run the core with these mutations (M2.4, M2.4+M2.5, none), overriding the file's");
   app.add_flag("--json", req.json, "print the result as JSON");
+  app.add_option("--write-trace", req.write_trace,
+                 "write the execution (native; Relacy: the failing one) as an interleaving that lists every step");
   app.add_flag("--list", list, "print the scenarios, the step vocabulary and the mutation catalogue");
   app.add_flag("--history", req.options.history, "relacy: also print Relacy's report of a failing execution");
   app.add_option("--timeout", req.options.timeout_s,
@@ -186,6 +221,7 @@ int ReplayMain(int argc, char** argv, const std::vector<CatalogEntry>& catalog, 
   }
   if (!mutation.empty()) req.mutation = mutation;
   req.path = UserPath(req.path);
+  if (!req.write_trace.empty()) req.write_trace = UserPath(req.write_trace);
   req.options.progress = ::isatty(2) != 0 && !req.json;
 
   std::string out, err;

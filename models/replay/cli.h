@@ -30,8 +30,14 @@ struct RunRequest {
   std::string path;
   std::optional<std::string> mutation;  // --mutation
   bool json = false;
+  std::string write_trace;  // --write-trace: the execution, every step listed
   RunOptions options;
 };
+
+// The execution an outcome holds (native: the run; Relacy: the failing one)
+// as an interleaving that lists every step; nullopt when there is none.
+std::optional<Interleaving> TraceAsInterleaving(const Interleaving& il, const Resolved& r, const ScenarioInfo& s,
+                                                const Outcome& out);
 int ReplayFile(const RunRequest& req, const std::vector<CatalogEntry>& catalog, std::string* out, std::string* err,
                bool* must_exit);
 

@@ -363,6 +363,21 @@ class Resolver {
       return Error(il_.config.line, "no " + s.name + " configuration has " + il_.config.value +
                                         " (configurations: " + JoinConfigs(s, all) + ")");
     }
+    if (il_.config.present() && !r_.inferred) {
+      // Both lines are explicit: the config line decides. The header has
+      // fitted the scenario's CPUs; it need not name this configuration (a
+      // counterexample writer's roles may not vary with it).
+      if (by_file.size() > 1) {
+        return Error(il_.config.line, "ambiguous configuration: " + s.name + " has " + std::to_string(by_file.size()) +
+                                          " that fit (" + JoinConfigs(s, by_file) + "); extend the 'config:' line");
+      }
+      r_.config = by_file.front();
+      if (by_both.empty()) {
+        r_.notes.push_back("the header's functions fit " + s.name + " " + std::string(forms_.front()->config) +
+                           ", but 'config: " + il_.config.value + "' decides");
+      }
+      return true;
+    }
     if (by_both.empty()) {
       return Error(il_.config.line, "config: " + il_.config.value + " contradicts the header (" + ColumnsText() +
                                         " fits " + s.name + " " + std::string(forms_.front()->config) + ")");
