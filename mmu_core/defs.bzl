@@ -9,14 +9,10 @@ MMU_COPTS = [
 
 # Relacy's headers trip -Wextra in ways we cannot fix; a Relacy translation
 # unit keeps -Werror for everything else.
-RELACY_COPTS = MMU_COPTS + [
+_RELACY_BASE_COPTS = MMU_COPTS + [
     # Relacy replaces operator new/delete but not the sized delete; without
     # this a `delete` inside a simulation frees Relacy's memory with libc.
     "-fno-sized-deallocation",
-    # Relacy detects a use after free by the signature that a destructor
-    # zeroes; g++ drops that store as dead (the object dies) unless told not to.
-    "-fno-lifetime-dse",
-    "-Wno-ignored-optimization-argument",
     "-Wno-unused-parameter",
     "-Wno-unused-variable",
     "-Wno-unused-but-set-variable",
@@ -38,3 +34,13 @@ RELACY_COPTS = MMU_COPTS + [
     "-Wno-sized-deallocation",
     "-Wno-unknown-warning-option",
 ]
+
+# Relacy detects a use after free by the signature that a destructor zeroes;
+# g++ drops that store as dead (the object's lifetime ends) unless told not
+# to. clang has no lifetime-based dead-store elimination and no such flag.
+_RELACY_COMPILER_COPTS = select({
+    "//mmu_core:compiler_clang": [],
+    "//conditions:default": ["-fno-lifetime-dse"],
+})
+
+RELACY_COPTS = _RELACY_BASE_COPTS + _RELACY_COMPILER_COPTS
