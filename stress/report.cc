@@ -151,8 +151,8 @@ std::string SummaryText(const ScenarioInfo& s, const RunSpec& spec, const RunRes
     for (const Observation& o : v.observations) {
       out += fmt::format("    CPU {}  {:<{}}  {}\n", o.cpu + 1, o.what, ow, Hex(o.value));
     }
-    out += "  steps, in timestamp order (ns since the round's first step; the order across CPUs is\n"
-           "  approximate, within a few ns):\n";
+    out += "  steps in timestamp order (ns since the round's first step; a store is stamped when it\n"
+           "  executes and may reach the other CPUs later, from the store buffer):\n";
     out += StepTable(s, v, true);
     if (v.dropped_steps > 0) out += fmt::format("    ({} more steps not recorded)\n", v.dropped_steps);
   }
@@ -165,7 +165,8 @@ std::string InterleavingFile(const ScenarioInfo& s, const RunSpec& spec, const V
   out += fmt::format("# {} found by native stress ({}), seed {}: round {}, {:.3f} s into the run.\n", s.name,
                      EngineName(), spec.seed, v.round, v.seconds);
   out += fmt::format("# {}: {}\n", CpuName(v.cpu), v.what);
-  out += "# Steps in the order of the timestamp counter (approximate across CPUs).\n";
+  out += "# Steps in the order of their timestamps. A store is stamped when it executes and may\n"
+         "# reach the other CPUs later, so replay this file to confirm the order.\n";
   out += fmt::format("scenario: {}\n", s.name);
   out += fmt::format("config: {}\n", v.config);
   out += fmt::format("mutation: {}\n\n", spec.mutations.Empty() ? std::string("none") : spec.mutations.ToString());
