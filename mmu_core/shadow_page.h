@@ -175,8 +175,13 @@ class ShadowPage {
   std::uint8_t mmu_valid_gen() const { return mmu_valid_gen_; }
   int entries() const { return entries_; }
   Spte64& spt(int i) { return spt_[i]; }
-  // Position of an spte in this table.
-  int IndexOf(const Spte64* s) const { return static_cast<int>(s - spt_); }
+  // Position of an spte in this table, or -1 when it lies elsewhere.
+  int IndexOf(const Spte64* s) const {
+    const auto a = reinterpret_cast<std::uintptr_t>(s);
+    const auto b = reinterpret_cast<std::uintptr_t>(spt_);
+    if (a < b || a >= b + sizeof(Spte64) * static_cast<std::size_t>(entries_)) return -1;
+    return static_cast<int>((a - b) / sizeof(Spte64));
+  }
 
   // role.invalid: written under mmu_lock, read by is_obsolete_root without it.
   bool invalid() const { return invalid_.load(std::memory_order_relaxed); }

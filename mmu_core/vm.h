@@ -231,6 +231,17 @@ class Vm {
     return frames_[frame].load();
   }
 
+  // sptep_to_sp: the live table holding spte s (nullptr if none). Under mmu_lock.
+  ShadowPage* SpteToPage(const Spte64* s) const {
+    for (int f = 0; f < next_frame_.load(); ++f) {
+      if (frame_freed_[f].load()) continue;
+      ShadowPage* sp = frames_[f].load();
+      const int i = sp->IndexOf(s);
+      if (i >= 0 && i < sp->entries()) return sp;
+    }
+    return nullptr;
+  }
+
   // ---- allocation -------------------------------------------------------
   // kvm_mmu_alloc_shadow_page: under mmu_lock.
   ShadowPage* AllocShadowPage(int level, bool direct, u64 gfn) {

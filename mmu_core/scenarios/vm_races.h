@@ -241,11 +241,13 @@ class FastPfAba {
     // same pfn again: the same spte value now stands for gfn 2.
     LockMmu(vm_.mmu_lock());
     ShadowPage* root = vm_.vcpu(0).root().load();
+    // The flush the zap owes is batched to the end of the locked region, as
+    // the kernel batches it; it waits for CPU 0's lockless walk.
     MmuSpteClearTrackBits(root->spt(kIndex), vm_.spte_ctx());
-    vm_.FlushRemoteTlbs();
     if (!cfg_.direct) root->gpte(kIndex).store(kGfnNew, std::memory_order_relaxed);
     maps_gfn_.store(cfg_.direct ? kGfnOld : kGfnNew);
     MmuSpteSet(root->spt(kIndex), Leaf());
+    vm_.FlushRemoteTlbs();
     vm_.mmu_lock().unlock();
   }
   void Check() {
@@ -288,7 +290,9 @@ class ZapAll {
   ZapAll(const Config& c, Mutations mut) : cfg_(c), vm_(SmallVm(2, 2, 1, 16), mut) {
     Vcpu& v = vm_.vcpu(0);
     vm_.MmuLoad(v);
-    vm_.PageFault(v, 0, /*write=*/true);  // root + child for gfns 0-1
+    vm_.PageFault(v, 0, /*write=*/true);  // root + a child for gfns 0-1
+    vm_.PageFault(v, 2, /*write=*/true);  // + a child for gfns 2-3: a lock break
+                                          // falls between the two children
   }
 
   void Thread(int cpu) {
@@ -298,11 +302,11 @@ class ZapAll {
       return;
     }
     if (cpu != 1 || cfg_.two_zappers) return;
-    // The vCPU: fault on gfn 2 (a new child), serving requests first.
+    // The vCPU: fault on gfn 3, serving requests first.
     Vcpu& v = vm_.vcpu(0);
     for (int i = 0; i < 2; ++i) {
       vm_.ServiceRequests(v);
-      if (vm_.PageFault(v, 2, /*write=*/true) == PfResult::kFixed) break;
+      if (vm_.PageFault(v, 3, /*write=*/true) == PfResult::kFixed) break;
     }
   }
   void Check() {
@@ -312,7 +316,12 @@ class ZapAll {
     LockMmu(vm_.mmu_lock());
     for (ShadowPage* sp = vm_.ListHead(); sp != nullptr; sp = sp->next().load()) {
       if (vm_.IsObsolete(sp) || sp->level() == vm_.params().levels) continue;
-      if (sp->parent_ptes().Count() == 0) sync::fail("a page of the current generation hangs off an obsolete root");
+      bool hangs_off_obsolete = sp->parent_ptes().Count() == 0;
+      for (int i = 0; i < sp->parent_ptes().Count(); ++i) {
+        const ShadowPage* parent = vm_.SpteToPage(sp->parent_ptes().Get(i));
+        if (parent == nullptr || vm_.IsObsolete(parent)) hangs_off_obsolete = true;
+      }
+      if (hangs_off_obsolete) sync::fail("a page of the current generation hangs off an obsolete root");
     }
     vm_.mmu_lock().unlock();
   }
