@@ -57,6 +57,9 @@ struct SplitValues {
   }
 };
 
+enum class ClearKind { kFast, kSlow };
+inline const char* ClearKindName(ClearKind k) { return k == ClearKind::kFast ? "fast" : "slow"; }
+
 // A split spte inside a minimal shadow page: the entry and the page's count.
 class SplitSptePage {
  public:
@@ -68,13 +71,26 @@ class SplitSptePage {
   const SplitSpte& spte() const { return spte_; }
   int clear_spte_count() const { return clear_spte_count_.load(std::memory_order_relaxed); }
 
+  // The reader CPU: one __get_spte_lockless, checked on the spot.
+  u64 ReadChecked(const SplitValues& values) {
+    const u64 v = spte_.GetLockless();
+    if (!values.Genuine(v)) sync::fail("torn present spte: __get_spte_lockless returned a value never stored");
+    return v;
+  }
+  // The writer's clear to non-present, fast or slow.
+  void Clear(ClearKind kind) {
+    if (kind == ClearKind::kFast) {
+      spte_.UpdateClearFast(spte::kNonPresent);
+    } else {
+      spte_.UpdateClearSlow(spte::kNonPresent);
+    }
+  }
+
  private:
   sync::Atomic<int> clear_spte_count_;
   SplitSpte spte_;
 };
 
-enum class ClearKind { kFast, kSlow };
-inline const char* ClearKindName(ClearKind k) { return k == ClearKind::kFast ? "fast" : "slow"; }
 
 // ---------------------------------------------------------------------------
 // split-tear: CPU 0 reads locklessly while CPU 1 clears a present spte (§2a).
@@ -100,13 +116,9 @@ class SplitTear {
 
   void Thread(int cpu) {
     if (cpu == 0) {
-      const u64 v = page_.spte().GetLockless();
-      seen_.store(v);
-      if (!cfg_.values.Genuine(v)) sync::fail("torn present spte: __get_spte_lockless returned a value never stored");
-    } else if (cfg_.clear == ClearKind::kFast) {
-      page_.spte().UpdateClearFast(spte::kNonPresent);
+      seen_.store(page_.ReadChecked(cfg_.values));
     } else {
-      page_.spte().UpdateClearSlow(spte::kNonPresent);
+      page_.Clear(cfg_.clear);
     }
   }
   void Check() {
@@ -151,17 +163,11 @@ class SplitPnp {
 
   void Thread(int cpu) {
     if (cpu == 0) {
-      const u64 v = page_.spte().GetLockless();
-      seen_.store(v);
-      if (!cfg_.values.Genuine(v)) sync::fail("torn present spte: __get_spte_lockless returned a value never stored");
+      seen_.store(page_.ReadChecked(cfg_.values));
       return;
     }
     for (int i = 0; i < cfg_.cycles; ++i) {
-      if (cfg_.clear == ClearKind::kFast) {
-        page_.spte().UpdateClearFast(spte::kNonPresent);
-      } else {
-        page_.spte().UpdateClearSlow(spte::kNonPresent);
-      }
+      page_.Clear(cfg_.clear);
       page_.spte().SetSpte(cfg_.values.Next(i));
     }
   }
