@@ -9,7 +9,7 @@
 
 #include "models/replay/cli.h"
 #include "models/replay/report.h"
-#include "models/replay/testing/lock_scenario.h"
+#include "models/replay/testing/scenarios.h"
 
 #include <cstdlib>
 #include <fstream>
