@@ -21,7 +21,8 @@ namespace mmu::replay {
 struct RunOptions {
   int step_budget = 10000;       // unlisted steps one turn may run
   double lock_wait_ms = 500;     // native: how long the CPU holding the turn may wait for mmu_lock
-  double timeout_s = 60;         // native: no progress for this long; Relacy: the whole exploration
+  double timeout_s = 0;          // native watchdog: no step for this long (default 10 s);
+                                 // Relacy: the whole exploration (default 120 s)
   std::uint64_t max_executions = 2000000;  // Relacy
   bool progress = false;         // Relacy: progress on stderr
   bool history = false;          // Relacy: keep Relacy's report of a failing execution

@@ -143,9 +143,9 @@ int ReplayFile(const RunRequest& req, const std::vector<CatalogEntry>& catalog, 
   const Report report{il, r, entry.info, outcome};
   const int code = ExitCodeOf(outcome);
   if (req.json) {
-    *out += JsonReport(report, req.options.timeout_s).dump(2) + "\n";
+    *out += JsonReport(report).dump(2) + "\n";
   } else {
-    *out += TextReport(report, req.options.timeout_s);
+    *out += TextReport(report);
   }
   if (!req.write_trace.empty()) {
     const auto trace = TraceAsInterleaving(il, r, entry.info, outcome);
@@ -157,7 +157,7 @@ int ReplayFile(const RunRequest& req, const std::vector<CatalogEntry>& catalog, 
       *err += "replay: cannot write " + req.write_trace + "\n";
     }
   }
-  if (code == kBadInput) *err += FailureProblem(il, outcome.failure, outcome.watchdog, req.options.timeout_s).Format() + "\n";
+  if (code == kBadInput) *err += FailureProblem(il, outcome.failure, outcome.watchdog_s).Format() + "\n";
   return code;
 }
 
@@ -182,7 +182,8 @@ int ReplayMain(int argc, char** argv, const std::vector<CatalogEntry>& catalog, 
   app.add_flag("--list", list, "print the scenarios, the step vocabulary and the mutation catalogue");
   app.add_flag("--history", req.options.history, "relacy: also print Relacy's report of a failing execution");
   app.add_option("--timeout", req.options.timeout_s,
-                 "native: give up after this many seconds without a step; relacy: the exploration's time limit")
+                 "native: give up after this many seconds without a step (default 10); relacy: the exploration's time "
+                 "limit (default 120)")
       ->check(CLI::Range(0.01, 86400.0));
   app.add_option("--max-executions", req.options.max_executions, "relacy: stop (undecided) after this many executions")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));

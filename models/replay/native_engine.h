@@ -8,8 +8,9 @@
 //  - the CPU holding the turn waits for mmu_lock for lock_wait_ms: in the
 //    table, the lock is held by a CPU waiting for its turn (the order cannot
 //    happen); after it, the turn passes to the next CPU that can run;
-//  - nothing happens for timeout_s (a CPU spins without step points): the
-//    watchdog gives up, lets every thread run freely, and reports.
+//  - nothing happens for timeout_s (default 10 s; a CPU waits inside one
+//    step or spins without step points): the watchdog gives up, lets every
+//    thread run freely, and reports.
 // Threads that still do not end are left running (Outcome::stuck); the
 // caller must then leave the process with _exit.
 #pragma once
@@ -34,7 +35,10 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
  public:
   using Clock = std::chrono::steady_clock;
 
+  static constexpr double kDefaultWatchdog = 10;
+
   NativeGate(const Plan& plan, const RunOptions& opt) : opt_(opt), rows_(plan.rows) {
+    if (opt_.timeout_s <= 0) opt_.timeout_s = kDefaultWatchdog;
     Sequencer::Plan p;
     p.rows = rows_.data();
     p.nrows = static_cast<int>(rows_.size());
@@ -68,7 +72,7 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
   void after(int cpu, Step s, std::uint64_t value) override {
     std::unique_lock l(m_);
     const StepPlace p = seq_.Executed(cpu);
-    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kStep, s, p.row, value});
+    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kStep, s, p.row, value, p.after_table});
     if (p.row >= 0) last_row_ = p.row;
     Progress();
   }
@@ -146,13 +150,13 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
     out.violation = violation_;
     out.failure = seq_.failure();
     out.violation_derailed = violation_ && seq_.failure().kind != SeqError::kNone;
-    out.watchdog = timed_out_;
+    out.watchdog_s = timed_out_ ? opt_.timeout_s : 0;
   }
 
  private:
   void Note(int cpu, EventKind kind) {
     const StepPlace p = seq_.Note();
-    log_.Add(Event{p.turn, p.ordinal, cpu, kind, Step::ReadCount, -1, 0});
+    log_.Add(Event{p.turn, p.ordinal, cpu, kind, Step::ReadCount, -1, 0, p.after_table});
   }
 
   void Progress() {
@@ -163,7 +167,7 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
   // every thread run freely so that they can end.
   void Release(Clock::time_point now, Clock::time_point* freed) {
     timed_out_ = !seq_.Stuck();
-    seq_.GiveUp();
+    seq_.GiveUp(seq_.Active());
     free_ = true;
     *freed = now;
     cv_.notify_all();

@@ -30,6 +30,7 @@ struct Event {
   Step step = Step::ReadCount;
   int row = -1;  // the listed row, or -1 for an unlisted step
   std::uint64_t value = 0;
+  bool after_table = false;  // ran after the table ended (or derailed)
 
   // Same place in the run (the value aside): how executions are merged.
   bool SamePlace(const Event& o) const {
@@ -167,7 +168,7 @@ struct Outcome {
   std::uint64_t derailed = 0;      // Relacy: executions that could not follow the table
   bool violation_derailed = false;  // the violating execution had derailed
   bool stuck = false;               // native: threads still running; the process must _exit
-  bool watchdog = false;            // native: nothing happened for timeout_s
+  double watchdog_s = 0;            // native: nothing happened for this long (0: the watchdog did not fire)
   std::string inconclusive;         // Relacy: why the exploration stopped early (time or budget), or ""
   std::string relacy_result;        // Relacy's one-line result, when it failed
   std::string relacy_history;       // Relacy's report of the failing execution

@@ -73,14 +73,16 @@ class RelacyReplay final : public StepHook {
  public:
   static constexpr unsigned kGateYield = 1u << 28;  // far more than an execution's scheduling points
   static constexpr int kStepBudget = 500;
+  static constexpr double kDefaultTimeout = 120;
 
   RelacyReplay(const Plan& plan, const RunOptions& opt) : opt_(opt), rows_(plan.rows) {
     seq_plan_.rows = rows_.data();
     seq_plan_.nrows = static_cast<int>(rows_.size());
     seq_plan_.cpus = plan.cpus;
     seq_plan_.step_budget = std::min(opt.step_budget, kStepBudget);
-    deadline_ = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                      std::chrono::duration<double>(opt.timeout_s));
+    const double seconds = opt.timeout_s > 0 ? opt.timeout_s : kDefaultTimeout;
+    deadline_ = std::chrono::steady_clock::now() +
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
   }
 
   // --- inside the simulation -------------------------------------------------
@@ -95,17 +97,17 @@ class RelacyReplay final : public StepHook {
   void before(int cpu, Step s) override { Wait(cpu, [&] { return seq_.Enter(cpu, s); }); }
   void after(int cpu, Step s, std::uint64_t value) override {
     const StepPlace p = seq_.Executed(cpu);
-    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kStep, s, p.row, value});
+    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kStep, s, p.row, value, p.after_table});
   }
   void blocking(int cpu, const char*) override {
     const StepPlace p = seq_.Note();
-    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kWaitsForLock, Step::ReadCount, -1, 0});
+    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kWaitsForLock, Step::ReadCount, -1, 0, p.after_table});
     seq_.Blocking(cpu);
   }
   void unblocked(int cpu) override {
     seq_.Unblocked(cpu);
     const StepPlace p = seq_.Note();
-    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kGotLock, Step::ReadCount, -1, 0});
+    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kGotLock, Step::ReadCount, -1, 0, p.after_table});
     Wait(cpu, [&] { return seq_.MayRun(cpu); });
   }
 
@@ -143,7 +145,7 @@ class RelacyReplay final : public StepHook {
     p.output_stream = &text_stream;
     p.progress_stream = &null_stream;
     p.progress_output_period = 1u << 30;
-    p.execution_depth_limit = 1u << 18;
+    p.execution_depth_limit = 1u << 16;  // scheduling points per execution before Relacy calls it a livelock
     SetStepHook(this);
     const bool ok = rl::simulate<Suite>(p);
     SetStepHook(nullptr);

@@ -68,15 +68,15 @@ std::string EngineText(const Outcome& out) {
   return "relacy: full search of the memory-model outcomes consistent with the order";
 }
 
-std::string Verdict(const Report& r, double timeout_s) {
+std::string Verdict(const Report& r) {
   const Outcome& out = r.out;
   const int code = ExitCodeOf(out);
   std::string v;
   if (code == kUndecided) {
-    v = "undecided: " + (out.inconclusive.empty() ? std::string("the watchdog gave up") : out.inconclusive);
+    v = "undecided: " + (out.inconclusive.empty() ? FailureProblem(r.il, out.failure, out.watchdog_s).message : out.inconclusive);
     if (out.engine == "relacy") v += fmt::format(" after {} executions; no violation so far", out.executions);
   } else if (code == kBadInput) {
-    v = "the order cannot happen: " + FailureProblem(r.il, out.failure, out.watchdog, timeout_s).message;
+    v = "the order cannot happen: " + FailureProblem(r.il, out.failure, out.watchdog_s).message;
     if (out.engine == "relacy" && !out.stuck) v += fmt::format(" (in every one of the {} executions)", out.executions);
   } else if (code == kViolated) {
     const Violation& x = *out.violation;
@@ -87,7 +87,7 @@ std::string Verdict(const Report& r, double timeout_s) {
     if (!x.where.empty()) v += "\n             at " + x.where;
     if (out.violation_derailed) {
       v += "\n             (in an execution that could not follow the table: " +
-           FailureProblem(r.il, out.failure, false, timeout_s).message + ")";
+           FailureProblem(r.il, out.failure).message + ")";
     }
   } else {
     v = "the invariant held";
@@ -95,7 +95,7 @@ std::string Verdict(const Report& r, double timeout_s) {
   }
   if (code != kBadInput && out.derailed > 0) {
     v += fmt::format("\n             {} of {} executions could not follow the table and are not counted; the first: {}",
-                     out.derailed, out.executions, FailureProblem(r.il, out.failure, false, timeout_s).message);
+                     out.derailed, out.executions, FailureProblem(r.il, out.failure).message);
   }
   return v;
 }
@@ -104,7 +104,7 @@ std::string Verdict(const Report& r, double timeout_s) {
 
 int ExitCodeOf(const Outcome& out) {
   if (out.violation) return kViolated;
-  if (!out.inconclusive.empty() || out.watchdog) return kUndecided;
+  if (!out.inconclusive.empty() || out.watchdog_s > 0) return kUndecided;
   if (out.stuck) return kBadInput;
   if (out.failure.kind == SeqError::kNone) return kHeld;
   // Relacy: executions that could not follow the table do not count, unless none could.
@@ -112,7 +112,7 @@ int ExitCodeOf(const Outcome& out) {
   return kBadInput;
 }
 
-Problem FailureProblem(const Interleaving& il, const SeqFailure& f, bool watchdog, double timeout_s) {
+Problem FailureProblem(const Interleaving& il, const SeqFailure& f, double watchdog_s) {
   auto line_of = [&](int row) {
     return row >= 0 && row < static_cast<int>(il.rows.size()) ? il.rows[static_cast<std::size_t>(row)].line : 0;
   };
@@ -131,16 +131,23 @@ Problem FailureProblem(const Interleaving& il, const SeqFailure& f, bool watchdo
                      cpu + " blocks forever: in its turn" + since + " it waits for mmu_lock, held by a CPU that waits for its own turn (" +
                          Waiting(il, f) + ")"};
     case SeqError::kSpins:
+      if (f.row < 0) {
+        return Problem{il.file, line_of(f.since),
+                       fmt::format("{} cannot end its turn: it spins past the step budget{}, waiting for a CPU that "
+                                   "waits for its own turn ({}); list the step it waits in again where the wait should end",
+                                   cpu, since, Waiting(il, f))};
+      }
       return Problem{il.file, line_of(f.row),
-                     fmt::format("{} never gets to {}: it ran {} steps{} without reaching it, waiting for a CPU that waits "
-                                 "for its own turn ({})",
-                                 cpu, StepAt(il, f.row), f.steps, since, Waiting(il, f))};
+                     fmt::format("{} never gets to {}: it spins past the step budget{}, waiting for a CPU that waits "
+                                 "for its own turn ({}); list the step it waits in again where the wait should end",
+                                 cpu, StepAt(il, f.row), since, Waiting(il, f))};
     case SeqError::kStuck:
-      if (watchdog) {
+      if (watchdog_s > 0) {
         return Problem{il.file, 0,
-                       fmt::format("nothing happened for {} s: the CPU holding the turn reaches no step point (it spins "
-                                   "without one, or waits for a lock outside LockMmu)",
-                                   timeout_s)};
+                       fmt::format("nothing happened for {} s: {} holds the turn{} but reaches no step point: it waits "
+                                   "inside one step, spins without step points, or waits for a lock taken without "
+                                   "LockMmu",
+                                   watchdog_s, cpu, since)};
       }
       return Problem{il.file, 0, "after the table no CPU can run: every CPU left waits for mmu_lock, or spins waiting for one that does"};
   }
@@ -167,7 +174,7 @@ std::string FormatObserved(const char* what, std::uint64_t v) {
   return Hex(v);
 }
 
-std::string TextReport(const Report& r, double timeout_s) {
+std::string TextReport(const Report& r) {
   const Interleaving& il = r.il;
   const Outcome& out = r.out;
   std::string s;
@@ -219,16 +226,13 @@ std::string TextReport(const Report& r, double timeout_s) {
   bool after_table = false;
   for (std::size_t i = 0; i < events.size(); ++i) {
     const MergedEvent& m = events[i];
-    const bool listed = m.event.row >= 0;
-    if (!after_table && !listed && il.rows.size() > 0) {
-      // Steps after the last listed one: the run to completion.
-      bool later_listed = false;
-      for (std::size_t j = i; j < events.size(); ++j) later_listed = later_listed || events[j].event.row >= 0;
-      if (!later_listed) {
-        s += "        (from here every CPU runs to completion, in column order)\n";
-        after_table = true;
-      }
+    if (!after_table && m.event.after_table && !il.rows.empty()) {
+      s += out.failure.kind != SeqError::kNone && out.engine == "native"
+               ? "        (the table cannot go on: from here every CPU runs to completion, in column order)\n"
+               : "        (after the table: every CPU runs to completion, in column order)\n";
+      after_table = true;
     }
+    const bool listed = m.event.row >= 0;
     s += line(listed ? std::to_string(il.rows[static_cast<std::size_t>(m.event.row)].line) : "", m.event.cpu, cells[i]);
   }
   if (out.table_truncated) s += "        (the record of steps is truncated)\n";
@@ -258,12 +262,12 @@ std::string TextReport(const Report& r, double timeout_s) {
       }
     }
   }
-  s += fmt::format("\n  verdict    {}\n", Verdict(r, timeout_s));
+  s += fmt::format("\n  verdict    {}\n", Verdict(r));
   if (!out.relacy_history.empty()) s += "\nRelacy's report of the failing execution:\n" + out.relacy_history;
   return s;
 }
 
-nlohmann::json JsonReport(const Report& r, double timeout_s) {
+nlohmann::json JsonReport(const Report& r) {
   const Interleaving& il = r.il;
   const Outcome& out = r.out;
   nlohmann::json j;
@@ -287,7 +291,7 @@ nlohmann::json JsonReport(const Report& r, double timeout_s) {
                       {"derailed", out.violation_derailed}};
   }
   if (out.failure.kind != SeqError::kNone) {
-    const Problem p = FailureProblem(il, out.failure, out.watchdog, timeout_s);
+    const Problem p = FailureProblem(il, out.failure, out.watchdog_s);
     j["order_error"] = {{"line", p.line}, {"message", p.message}};
   }
   if (!out.inconclusive.empty()) j["undecided"] = out.inconclusive;

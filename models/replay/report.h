@@ -30,11 +30,11 @@ struct Report {
 int ExitCodeOf(const Outcome& out);
 
 // The problem an order failure is, naming the table row (file:line).
-Problem FailureProblem(const Interleaving& il, const SeqFailure& f, bool watchdog, double timeout_s);
+Problem FailureProblem(const Interleaving& il, const SeqFailure& f, double watchdog_s = 0);
 
 // The human report: the table with values, what the CPUs observed, the verdict.
-std::string TextReport(const Report& r, double timeout_s);
-nlohmann::json JsonReport(const Report& r, double timeout_s);
+std::string TextReport(const Report& r);
+nlohmann::json JsonReport(const Report& r);
 
 // How a step's value reads ("0x00100e27", "1", "passed").
 std::string FormatStepValue(Step s, std::uint64_t v);

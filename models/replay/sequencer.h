@@ -43,7 +43,7 @@ enum class SeqError : std::uint8_t {
   kNone,
   kNeverReached,  // the CPU finished without reaching the row's step
   kLockedOut,     // the CPU holding the row's turn waits for mmu_lock held by a CPU waiting for its turn
-  kSpins,         // the CPU ran past the step budget without reaching the row's step
+  kSpins,         // the CPU ran past the step budget without reaching the row's step (row -1: its turn never ends)
   kStuck,         // after the table, no CPU can run (all wait for locks, or the only one spins)
 };
 
@@ -58,9 +58,10 @@ struct SeqFailure {
 
 // What Executed() says about the step that just ran.
 struct StepPlace {
-  int turn;     // turns count up: each row, then each hand-over after the table
-  int ordinal;  // position within the turn
-  int row;      // the listed row this step is, or -1
+  int turn;          // turns count up: each row, then each hand-over after the table
+  int ordinal;       // position within the turn
+  int row;           // the listed row this step is, or -1
+  bool after_table;  // the table had ended (or derailed) when it ran
 };
 
 class Sequencer {
@@ -130,7 +131,7 @@ class Sequencer {
 
   // The step that Enter() admitted has run.
   StepPlace Executed(int cpu) {
-    StepPlace p{turn_, ordinal_++, -1};
+    StepPlace p{turn_, ordinal_++, -1, !InTable()};
     if (executing_listed_ && InTable() && Active() == cpu) {
       executing_listed_ = false;
       row_done_ = true;
@@ -142,7 +143,7 @@ class Sequencer {
   }
 
   // A place for an event that is not a step (a lock wait).
-  StepPlace Note() { return StepPlace{turn_, ordinal_++, -1}; }
+  StepPlace Note() { return StepPlace{turn_, ordinal_++, -1, !InTable()}; }
 
   void Finish(int cpu) {
     finished_[cpu] = true;
@@ -183,8 +184,9 @@ class Sequencer {
 
   // Nobody can run and someone has not finished.
   bool Stuck() const { return !AllFinished() && Active() < 0; }
-  // The engine gives up on a stuck run (recorded unless a failure already is).
-  void GiveUp() { Fail(SeqError::kStuck, -1, -1); }
+  // The engine gives up on a stuck run (recorded unless a failure already is);
+  // `cpu` is the one holding the turn, if any.
+  void GiveUp(int cpu = -1) { Fail(SeqError::kStuck, -1, cpu); }
 
   // The row a CPU waits at for its turn (its next listed row), or -1.
   int WaitingAt(int cpu) const { return next_[cpu] < plan_.nrows && !finished_[cpu] ? next_[cpu] : -1; }
@@ -238,7 +240,7 @@ class Sequencer {
   bool CountStep(int cpu) {
     if (++steps_in_turn_ <= plan_.step_budget) return true;
     if (InTable()) {
-      Fail(SeqError::kSpins, next_[cpu] < plan_.nrows ? next_[cpu] : row_, cpu);
+      Fail(SeqError::kSpins, next_[cpu] < plan_.nrows ? next_[cpu] : -1, cpu);
       failure_.steps = plan_.step_budget;
       EnterFinal(cpu);
     } else {

@@ -135,6 +135,7 @@ TEST_CASE("a CPU over the step budget: in the table it derails, after it the tur
   CHECK_FALSE(t.Run(0, Step::ReadLow));  // fourth unlisted step in the turn: over budget
   CHECK(t.seq.failure().kind == SeqError::kSpins);
   CHECK(t.seq.failure().row == 2);
+  CHECK(t.seq.failure().steps == 3);
   CHECK(t.seq.Active() == 1);  // after the table the spinner gives the turn away
   CHECK(t.Run(1, Step::WriteLow));
   t.seq.Finish(1);

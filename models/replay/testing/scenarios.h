@@ -1,12 +1,18 @@
-// models/replay/testing/lock_scenario.h: a scenario that exercises the
-// replay itself, not the MMU: two CPUs increment a word under mmu_lock.
+// models/replay/testing/scenarios.h: scenarios that exercise the replay
+// itself, not the MMU, each showing one way a table can fail to happen.
 //
-// The split-spte scenarios take no lock, so they cannot show a CPU blocked on
-// mmu_lock while the holder waits for its turn; this one can. Each CPU takes
-// the lock ("read spte" loads the word, "write spte" stores it plus one) and
-// drops it. Invariant: both increments land (the lock serialises them).
-// Mutation M2.1 (borrowed: the catalogue has no replay entry) drops the lock,
-// so that a table can show a lost update.
+// LockedIncrement: two CPUs increment a word under mmu_lock. Each takes the
+// lock ("read spte" loads the word, "write spte" stores it plus one) and
+// drops it. Invariant: both increments land. Mutation M2.1 (borrowed: the
+// catalogue has no replay entry) drops the lock, so a table can show a lost
+// update, and a table can block a CPU on the lock that a CPU waiting for its
+// turn holds.
+//
+// FlagWait: CPU 0 waits for a flag that CPU 1 sets ("write spte"). With
+// poll=step each poll is a step ("read spte"), so a CPU that waits in its
+// turn runs past the step budget; with poll=inside-step the whole wait is one
+// step ("kick vcpu"), so it reaches no step point at all and only the
+// watchdog (native) or Relacy's livelock detection ends it.
 #pragma once
 
 #include "mmu_core/mutations.h"
@@ -50,6 +56,47 @@ class LockedIncrement {
   bool locked_;
   sync::Mutex lock_;
   sync::Atomic<int> word_;
+};
+
+class FlagWait {
+ public:
+  static constexpr std::string_view kName = "test-flag-wait";
+  static constexpr std::string_view kSection = "replay test";
+  static constexpr std::string_view kInvariant = "the waiter sees the flag";
+  static constexpr int kThreads = 2;
+  static constexpr Mutation kMutations[] = {Mutation::M2_1};
+  struct Config {
+    bool poll_step = true;
+  };
+  static int NumConfigs() { return 2; }
+  static Config GetConfig(int i) { return Config{i == 0}; }
+  static std::string DescribeConfig(const Config& c) { return c.poll_step ? "poll=step" : "poll=inside-step"; }
+
+  FlagWait(const Config& c, Mutations) : cfg_(c), flag_(0) {}
+
+  void Thread(int cpu) {
+    if (cpu == 1) {
+      At(Step::WriteSpte, [&] {
+        flag_.store(1, std::memory_order_release);
+        return 1;
+      });
+      return;
+    }
+    if (!cfg_.poll_step) {
+      At(Step::KickVcpu, [&] {
+        while (flag_.load(std::memory_order_acquire) == 0) sync::pause();
+        return 1;
+      });
+      return;
+    }
+    while (At(Step::ReadSpte, [&] { return flag_.load(std::memory_order_acquire); }) == 0) sync::pause();
+  }
+  void Check() {}
+  void Observe(Observations& o) const { o.Add(0, "flag", static_cast<std::uint64_t>(flag_.load(std::memory_order_relaxed))); }
+
+ private:
+  Config cfg_;
+  sync::Atomic<int> flag_;
 };
 
 }  // namespace mmu::replay::testing
