@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <thread>
 
-#include "stress/clock.h"
+#include "mmu_core/sync.h"
 
 namespace stress {
 
@@ -38,7 +38,7 @@ class SpinBarrier {
     }
     for (int spins = 0; generation_.load(std::memory_order_acquire) == gen; ++spins) {
       if (spins < spins_before_yield_) {
-        CpuRelax();
+        mmu::sync::pause();
       } else {
         std::this_thread::yield();
       }

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <thread>
 
+#include "mmu_core/sync.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <x86intrin.h>
 #endif
@@ -22,14 +24,6 @@ inline std::uint64_t Ticks() {
   return __rdtsc();
 #else
   return static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-#endif
-}
-
-inline void CpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
-#else
-  std::this_thread::yield();
 #endif
 }
 
@@ -64,7 +58,7 @@ inline double TicksPerNs() {
 // next step by a few hundred nanoseconds, not to let another thread run).
 inline void SpinFor(std::uint64_t ticks) {
   const std::uint64_t end = Ticks() + ticks;
-  while (Ticks() < end) CpuRelax();
+  while (Ticks() < end) mmu::sync::pause();
 }
 
 // Wall-clock seconds since construction.

@@ -47,7 +47,6 @@ class Runner {
  public:
   static constexpr int kThreads = S::kThreads;
   static constexpr int kBatch = 16;
-  static constexpr std::uint64_t kBatchesPerPlacement = 16;
 
   explicit Runner(const RunSpec& spec)
       : spec_(spec),
@@ -68,19 +67,18 @@ class Runner {
     running_.store(threads, std::memory_order_relaxed);
     std::vector<std::thread> workers;
     if (spec_.pin) cores_ = AllowedCores();
-    // More workers than cores: some must share, so the pairs that share are
-    // redrawn every few batches (static pinning would keep two CPUs of a
-    // round on one core for good).
-    shuffle_cores_ = !cores_.empty() && threads > static_cast<int>(cores_.size());
+    // With more workers than cores, the first workers get a core each and
+    // the others float: two CPUs pinned to one core would take turns for
+    // good, and a CPU spinning on mmu_lock (a spinlock, as in the kernel, but
+    // preemptible here) could hold the very core its lock holder is pinned
+    // to for a whole time slice.
     for (auto& g : groups) {
       for (int cpu = 0; cpu < kThreads; ++cpu) {
         workers.emplace_back([this, g = g.get(), cpu] {
           g->Worker(cpu);
           running_.fetch_sub(1, std::memory_order_acq_rel);
         });
-        if (!cores_.empty() && !shuffle_cores_) {
-          Pin(workers.back().native_handle(), cores_[(workers.size() - 1) % cores_.size()]);
-        }
+        if (workers.size() <= cores_.size()) Pin(workers.back().native_handle(), cores_[workers.size() - 1]);
       }
     }
     Supervise();
@@ -118,27 +116,20 @@ class Runner {
   class Group {
    public:
     Group(Runner& run, int copy, int spins)
-        : run_(run), copy_(copy), barrier_(kThreads, spins), rng_(run.spec_.seed ^ Mix(0xc0ffee + copy)) {}
+        : run_(run), copy_(copy), barrier_(kThreads, spins) {}
 
     void Worker(int cpu) {
       mmu::sync::set_this_cpu(cpu);
       WorkerContext ctx(cpu, copy_, DelayPlan(run_.spec_.seed, copy_, cpu, run_.max_delay_ticks_));
       tls_worker = &ctx;
-      int placed = -1;
       for (;;) {
         if (cpu == 0) {
           Collect(ctx);
           batch_ = Prepare();
-          if (run_.shuffle_cores_ && batches_++ % kBatchesPerPlacement == 0) Place();
         }
         barrier_.Wait();  // the batch is ready; also the start of its first round
         const int n = batch_;
         if (n == 0) break;
-        if (run_.shuffle_cores_ && placed != placement_epoch_) {
-          placed = placement_epoch_;
-          Pin(pthread_self(), placement_[cpu]);
-          barrier_.Wait();  // every CPU is on its new core before the round starts
-        }
         for (int i = 0; i < n; ++i) {
           if (i > 0) barrier_.Wait();  // round i starts on every CPU together
           Round& r = rounds_[i];
@@ -177,19 +168,6 @@ class Runner {
         run_.done_rounds_.fetch_add(1, std::memory_order_relaxed);
         r.scenario.reset();
       }
-    }
-
-    // Coordinator: a fresh random assignment of this copy's CPUs to cores,
-    // as even as the core count allows.
-    void Place() {
-      const auto& cores = run_.cores_;
-      const std::size_t offset = static_cast<std::size_t>(copy_) * kThreads;
-      for (int c = 0; c < kThreads; ++c) placement_[c] = cores[(offset + static_cast<std::size_t>(c)) % cores.size()];
-      for (int c = kThreads - 1; c > 0; --c) {
-        const int other = static_cast<int>(rng_.UpTo(static_cast<std::uint64_t>(c)));
-        std::swap(placement_[c], placement_[other]);
-      }
-      ++placement_epoch_;
     }
 
     // Did two CPUs' steps interleave in time? Each CPU's steps span
@@ -234,12 +212,6 @@ class Runner {
     SpinBarrier barrier_;
     int batch_ = 0;  // written by the coordinator before the batch barrier
     Round rounds_[kBatch];
-    // Core placement when workers outnumber cores (coordinator-written, read
-    // after the batch barrier).
-    Rng rng_;
-    std::uint64_t batches_ = 0;
-    int placement_[kThreads] = {};
-    int placement_epoch_ = 0;
   };
 
   // The cores this process may run on (its affinity mask: taskset, cgroups).
@@ -254,9 +226,9 @@ class Runner {
     return cores;
   }
 
-  // One worker per core, round robin: the scheduler cannot then stack a
-  // round's CPUs on one core of a busy machine, where they would only take
-  // turns and never race.
+  // One worker per core: the scheduler cannot then stack a round's CPUs on
+  // one core of a busy machine, where they would only take turns and never
+  // race.
   static void Pin(pthread_t t, int core) {
     cpu_set_t set;
     CPU_ZERO(&set);
@@ -337,8 +309,7 @@ class Runner {
   std::vector<std::atomic<std::uint64_t>> violating_by_config_;
   std::mutex first_mu_;
   std::optional<Violation> first_;
-  std::vector<int> cores_;      // pinning targets; empty: no pinning
-  bool shuffle_cores_ = false;  // workers outnumber cores: redraw placements
+  std::vector<int> cores_;  // worker i is pinned to cores_[i] if there is one
   bool interrupted_ = false;  // written and read by the supervising thread only
 };
 
