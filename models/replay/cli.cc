@@ -113,11 +113,14 @@ int ReplayFile(const RunRequest& req, const std::vector<CatalogEntry>& catalog, 
                bool* must_exit) {
   *must_exit = false;
   auto parsed = ReadInterleaving(req.path);
+  const std::string shown = req.display.empty() ? req.path : req.display;
   if (!parsed.ok()) {
+    parsed.problem.file = shown;
     *err += parsed.problem.Format() + "\n";
     return kBadInput;
   }
-  const Interleaving& il = *parsed.value;
+  Interleaving& il = *parsed.value;
+  il.file = shown;
   Overrides ov;
   if (req.mutation) {
     std::string error;
@@ -221,6 +224,7 @@ int ReplayMain(int argc, char** argv, const std::vector<CatalogEntry>& catalog, 
     return kUndecided;
   }
   if (!mutation.empty()) req.mutation = mutation;
+  req.display = req.path;
   req.path = UserPath(req.path);
   if (!req.write_trace.empty()) req.write_trace = UserPath(req.write_trace);
   req.options.progress = ::isatty(2) != 0 && !req.json;

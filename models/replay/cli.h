@@ -27,7 +27,8 @@ int ReplayMain(int argc, char** argv, const std::vector<CatalogEntry>& catalog, 
 // report to `out` and problems to `err`; returns the exit code. Used by
 // ReplayMain and by tests.
 struct RunRequest {
-  std::string path;
+  std::string path;     // the file to open
+  std::string display;  // how messages name it (as the user typed it); path if empty
   std::optional<std::string> mutation;  // --mutation
   bool json = false;
   std::string write_trace;  // --write-trace: the execution, every step listed

@@ -244,6 +244,7 @@ class RelacyReplay final : public StepHook {
       if (log_[i].row >= 0) v.after_row = log_[i].row;
     }
     out.violation = v;
+    out.executions = executions_ + 1;  // the failing one did not reach EndExecution()
     out.violation_derailed = seq_.failure().kind != SeqError::kNone;
     if (out.violation_derailed) out.failure = seq_.failure();
     AddLog(log_, out);

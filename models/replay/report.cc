@@ -165,7 +165,8 @@ std::string FormatStepValue(Step s, std::uint64_t v) {
 
 std::string FormatObserved(const char* what, std::uint64_t v) {
   const std::string_view w(what);
-  if (w == "returned" || w.find("spte") != std::string_view::npos) {
+  const bool is_spte = w == "returned" || (w.find("spte") != std::string_view::npos && w.find("count") == std::string_view::npos);
+  if (is_spte) {
     // An spte: both halves, and whether it is present.
     return fmt::format("0x{:08x}_{:08x}", v >> 32, v & 0xffffffffULL) +
            (spte::IsShadowPresent(v) ? "  (present)" : "  (not present)");
@@ -338,15 +339,11 @@ std::string ListText(const std::vector<ScenarioInfo>& cat) {
     s += fmt::format("  {:<20} invariant: {}\n", "", i.invariant);
     s += fmt::format("  {:<20} mutations: {}\n", "", muts.empty() ? "none" : muts);
     std::string takes = i.takes_initial ? "initial:" : "";
-    if (i.max_values > 0) takes += std::string(takes.empty() ? "" : ", ") + "values:";
+    if (ValuesTaken(i) > 0) takes += std::string(takes.empty() ? "" : ", ") + "values:";
     if (!takes.empty()) s += fmt::format("  {:<20} takes: {}\n", "", takes);
     for (const HeaderForm& f : HeaderForms()) {
       if (f.scenario != i.name) continue;
-      std::string cols;
-      for (std::size_t k = 0; k < f.threads.size() && !f.threads[k].empty(); ++k) {
-        cols += fmt::format("{}CPU {}: {}", k == 0 ? "" : "   ", k + 1, f.threads[k]);
-      }
-      s += fmt::format("  {:<20} header: {}{}\n", "", cols, f.config.empty() ? "" : "   -> " + std::string(f.config));
+      s += fmt::format("  {:<20} header: {}{}\n", "", FormText(f), f.config.empty() ? "" : "   -> " + std::string(f.config));
     }
   }
   s += "\nStep vocabulary (mmu_core/steps.h):\n";

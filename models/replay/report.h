@@ -38,7 +38,8 @@ nlohmann::json JsonReport(const Report& r);
 
 // How a step's value reads ("0x00100e27", "1", "passed").
 std::string FormatStepValue(Step s, std::uint64_t v);
-// How an observed value reads, with an spte's presence when it is one.
+// How an observed value reads; an spte ("returned", "final spte", ...) shows
+// both halves and whether it is present.
 std::string FormatObserved(const char* what, std::uint64_t v);
 
 // `replay --list`: scenarios, the step vocabulary, the mutation catalogue.

@@ -424,10 +424,7 @@ class Resolver {
       r_.initial = il_.initial_value;
     }
     if (!il_.written_values.empty()) {
-      int max = s.max_values;
-      for (const HeaderForm& f : kHeaderForms) {
-        if (f.scenario == s.name) max = f.values;
-      }
+      const int max = ValuesTaken(s);
       if (static_cast<int>(il_.written_values.size()) > max) {
         if (max == 0) return Error(il_.values.line, s.name + "'s writers store no values (values: lists " +
                                                         std::to_string(il_.written_values.size()) + ")");
@@ -454,6 +451,23 @@ class Resolver {
 }  // namespace
 
 std::span<const HeaderForm> HeaderForms() { return kHeaderForms; }
+
+std::string FormText(const HeaderForm& f) {
+  std::string out;
+  for (int k = 0; k < FormThreads(f); ++k) {
+    out += (k == 0 ? "" : "   ") + std::string("CPU ") + std::to_string(k + 1) + ": " +
+           SpecText(f.threads[static_cast<std::size_t>(k)]);
+  }
+  return out;
+}
+
+int ValuesTaken(const ScenarioInfo& s) {
+  int n = s.max_values;
+  for (const HeaderForm& f : kHeaderForms) {
+    if (f.scenario == s.name) n = f.values;
+  }
+  return n;
+}
 
 std::vector<std::string> ConfigTokens(std::string_view text) {
   std::vector<std::string> out;

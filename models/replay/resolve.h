@@ -57,6 +57,13 @@ struct HeaderForm {
 };
 std::span<const HeaderForm> HeaderForms();
 
+// "CPU 1: __get_spte_lockless   CPU 2: __update_clear_spte_slow + __set_spte"
+// ("a|b": either name; "[c]": may be named).
+std::string FormText(const HeaderForm& f);
+
+// How many `values:` a scenario's writers store (its forms say; else its Config).
+int ValuesTaken(const ScenarioInfo& s);
+
 struct Resolved {
   int scenario = -1;  // index into the catalogue
   int config = -1;    // family member
