@@ -51,14 +51,25 @@ const char* VerdictName(Verdict v) {
   return "failed";
 }
 
+// The error a twin must produce.
+struct Expected {
+  std::string kind = std::string(kUserAssert);  // Relacy's error kind
+  std::string message;                          // a prefix of the message, if declared
+  bool in_scenario = true;                      // raised in mmu_core/scenarios/ (the default)
+  std::string ToString() const {
+    if (!message.empty()) return kind + ": " + message;
+    return in_scenario ? kind + " in the scenario" : kind;
+  }
+};
+
 struct RunRecord {
   std::optional<Mutation> mutation;
   int config = 0;
   Search search;
   RunOutcome outcome;
   Verdict verdict = Verdict::kFailed;
-  std::string expected;  // expected error kind (twins)
-  std::string why;       // why the verdict, when it is not the obvious one
+  Expected expected;  // twins
+  std::string why;    // why the verdict, when it is not the obvious one
 };
 
 std::string VariantName(const std::optional<Mutation>& m) { return m ? std::string(Describe(*m).name) : "none"; }
@@ -80,7 +91,8 @@ class Driver {
   int List() const;
   int CheckDeclaration() const;
 
-  std::string ExpectedError(Mutation m) const;
+  Expected ExpectedError(Mutation m) const;
+  bool Shows(Mutation m, int config) const;
   Verdict Judge(const RunRecord& r, std::string& why) const;
   RunRecord RunOne(std::optional<Mutation> m, int config, Shard shard);
   std::vector<std::string> Roles(int config) const;
@@ -205,27 +217,59 @@ std::optional<int> Driver::ResolveShard() {
   return std::nullopt;
 }
 
-std::string Driver::ExpectedError(Mutation m) const {
-  if (std::optional<std::string> kind = model_.ExpectedError(m)) return *kind;
-  for (const auto& [name, kind] : decl_.expect) {
-    if (MutationFromName(name) == m) return std::string(kind);
+Expected Driver::ExpectedError(Mutation m) const {
+  Expected e;
+  if (std::optional<std::string> kind = model_.ExpectedError(m)) {
+    e.kind = *kind;
+    e.in_scenario = false;
+    return e;
   }
-  return std::string(kUserAssert);
+  for (const auto& [name, text] : decl_.expect) {
+    if (MutationFromName(name) != m) continue;
+    const std::size_t colon = text.find(": ");
+    e.kind = std::string(text.substr(0, colon));
+    if (colon != std::string_view::npos) e.message = std::string(text.substr(colon + 2));
+    e.in_scenario = false;
+  }
+  return e;
+}
+
+// The scenario's Shows() if it has one, else the declaration's twin_configs.
+bool Driver::Shows(Mutation m, int config) const {
+  if (std::optional<bool> shows = model_.Shows(m, config)) return *shows;
+  for (const auto& [name, configs] : decl_.twin_configs) {
+    if (MutationFromName(name) != m) continue;
+    std::string_view rest = configs;
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      if (ParseUnsigned(rest.substr(0, comma)) == static_cast<unsigned>(config)) return true;
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    return false;
+  }
+  return true;
 }
 
 // A correct run passes when Relacy finds nothing. A twin is caught when
-// Relacy reports the expected kind of error; for the default kind (a user
-// assert) the assert must be the scenario's, not a check inside the core.
+// Relacy reports the expected error: its kind, the declared message if any,
+// and for the default (a user assert) an assert raised by the scenario, not
+// by a consistency check inside the core.
 Verdict Driver::Judge(const RunRecord& r, std::string& why) const {
   const RunOutcome& o = r.outcome;
   if (!r.mutation) return o.found ? Verdict::kFailed : Verdict::kPassed;
   if (!o.found) return Verdict::kMissed;
-  if (o.error_kind != r.expected) {
-    why = fmt::format("expected {}, got {}", r.expected, o.error_kind);
+  const Expected& e = r.expected;
+  if (o.error_kind != e.kind) {
+    why = fmt::format("expected {}, got {}", e.ToString(), o.error_kind);
     return Verdict::kFailed;
   }
-  if (r.expected == kUserAssert && !o.where.empty() && o.where.find(kScenarioDir) == std::string::npos) {
-    why = fmt::format("the assert at {} is not the scenario's", o.where);
+  if (!e.message.empty() && o.message.rfind(e.message, 0) != 0) {
+    why = fmt::format("expected the message \"{}...\", got \"{}\"", e.message, o.message);
+    return Verdict::kFailed;
+  }
+  if (e.in_scenario && !o.where.empty() && o.where.find(kScenarioDir) == std::string::npos) {
+    why = fmt::format("the assert at {} is not the scenario's (declare expect in models/BUILD if it should be)",
+                      o.where);
     return Verdict::kFailed;
   }
   return Verdict::kCaught;
@@ -356,7 +400,7 @@ bool Driver::WriteJson() const {
     j["search"] = r.search.ToString();
     j["result"] = VerdictName(r.verdict);
     j["error_kind"] = o.found ? nlohmann::json(o.error_kind) : nlohmann::json(nullptr);
-    j["expected_error"] = r.mutation ? nlohmann::json(r.expected) : nlohmann::json(nullptr);
+    j["expected_error"] = r.mutation ? nlohmann::json(r.expected.ToString()) : nlohmann::json(nullptr);
     j["message"] = o.found ? nlohmann::json(o.message) : nlohmann::json(nullptr);
     j["where"] = o.found ? nlohmann::json(o.where) : nlohmann::json(nullptr);
     j["iterations"] = o.iterations;
@@ -399,6 +443,15 @@ std::vector<std::string> Driver::DeclarationProblems() const {
   for (const auto& [m, kind] : decl_.expect) {
     if (shown.count(std::string(m)) == 0) problems.push_back(fmt::format("expect names {}, not a mutation of it", m));
   }
+  for (const auto& [m, configs] : decl_.twin_configs) {
+    if (shown.count(std::string(m)) == 0) {
+      problems.push_back(fmt::format("twin_configs names {}, not a mutation of it", m));
+      continue;
+    }
+    bool any = false;
+    for (int c = 0; c < model_.NumConfigs(); ++c) any = any || Shows(*MutationFromName(m), c);
+    if (!any) problems.push_back(fmt::format("twin_configs of {} names no configuration below {}", m, model_.NumConfigs()));
+  }
   if (!Search::Parse(decl_.search)) problems.push_back(fmt::format("declared search {} does not parse", decl_.search));
   if (decl_.why.empty()) problems.push_back("the declared search has no reason (why)");
   if (!model_.Role(0, 0) && decl_.roles.size() != static_cast<std::size_t>(model_.Threads())) {
@@ -429,9 +482,9 @@ int Driver::List() const {
   for (Mutation m : model_.Mutations()) {
     std::string where;
     for (int c = 0; c < model_.NumConfigs(); ++c) {
-      if (model_.Shows(m, c)) where += fmt::format("{}{}", where.empty() ? "" : ",", c);
+      if (Shows(m, c)) where += fmt::format("{}{}", where.empty() ? "" : ",", c);
     }
-    fmt::print("  {:<5} expects {:<24} configs {:<6} {}\n", Describe(m).name, ExpectedError(m), where,
+    fmt::print("  {:<5} expects {:<40} configs {:<6} {}\n", Describe(m).name, ExpectedError(m).ToString(), where,
                Describe(m).what);
   }
   return 0;
@@ -476,7 +529,7 @@ int Driver::Main(int argc, char** argv) {
     if (twin_index++ % shard_.total != shard_.index) continue;
     bool ran = false;
     for (int c : configs_) {
-      if (!model_.Shows(*v, c)) continue;
+      if (!Shows(*v, c)) continue;
       ran = true;
       records_.push_back(RunOne(v, c, Shard{}));
       PrintRun(records_.back());

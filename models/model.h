@@ -55,9 +55,12 @@ struct Declaration {
   std::vector<std::string_view> roles;
   // The negative twins, which must be the scenario's kMutations.
   std::vector<std::string_view> twins;
-  // Expected Relacy error kind per mutation, where it is not the default
-  // "USER ASSERT FAILED" raised by the scenario.
+  // Expected error per mutation, where it is not the default (a "USER ASSERT
+  // FAILED" raised in mmu_core/scenarios/): "KIND" or "KIND: message prefix".
   std::vector<std::pair<std::string_view, std::string_view>> expect;
+  // The configurations (indices, comma-separated) a twin runs, where the
+  // scenario does not say (S::Shows) and not every configuration applies.
+  std::vector<std::pair<std::string_view, std::string_view>> twin_configs;
 };
 
 inline constexpr std::string_view kUserAssert = "USER ASSERT FAILED";
@@ -115,8 +118,8 @@ class Model {
   virtual std::vector<Mutation> Mutations() const = 0;
   virtual int NumConfigs() const = 0;
   virtual std::string DescribeConfig(int config) const = 0;
-  // Does the mutation apply to this configuration? (S::Shows if declared.)
-  virtual bool Shows(Mutation m, int config) const = 0;
+  // Does the mutation apply to this configuration? (S::Shows, if declared.)
+  virtual std::optional<bool> Shows(Mutation m, int config) const = 0;
   // The role of a thread, if the scenario names it (S::ThreadRole).
   virtual std::optional<std::string> Role(int config, int cpu) const = 0;
   // The expected error kind of a twin, if the scenario declares it (S::ExpectedError).

@@ -164,6 +164,24 @@ rl::test_result_e Explore(const RunRequest& r, rl::test_params& p, std::ostream&
   return RunScheduler<Suite, SplitSearch>(p, state, again);
 }
 
+// Relacy prints 8-bit values as characters; control bytes become \xNN.
+inline std::string Printable(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (char c : raw) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 || c == '\n' || c == '\t') {
+      out.push_back(c);
+    } else {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 15]);
+    }
+  }
+  return out;
+}
+
 template <class S>
 RunOutcome RunScenario(const RunRequest& r) {
   using Suite = Round<S>;
@@ -227,7 +245,7 @@ RunOutcome RunScenario(const RunRequest& r) {
     report_buf.Clear();
     Explore<Suite>(r, p, state, /*again=*/true);
     out.error_kind = rl::test_result_str(result);
-    out.history = std::string(report_buf.View());
+    out.history = Printable(report_buf.View());
     if (report_buf.truncated()) out.history += "\n[history truncated]\n";
     ParseFailure(out.history, out);
     for (int i = 0; i < g_run.recorder.size(); ++i) {
@@ -263,11 +281,11 @@ class RelacyModel final : public Model {
   }
   int NumConfigs() const override { return S::NumConfigs(); }
   std::string DescribeConfig(int config) const override { return S::DescribeConfig(S::GetConfig(config)); }
-  bool Shows(Mutation m, int config) const override {
+  std::optional<bool> Shows(Mutation m, int config) const override {
     if constexpr (requires { S::Shows(m, S::GetConfig(config)); }) {
       return S::Shows(m, S::GetConfig(config));
     } else {
-      return true;
+      return std::nullopt;
     }
   }
   std::optional<std::string> Role(int config, int cpu) const override {

@@ -47,12 +47,38 @@ std::vector<std::pair<std::string, std::string>> ConfigPairs(std::string_view de
 }
 
 std::string ExpandRole(std::string_view role, std::string_view config_description) {
-  std::string out(role);
-  for (const auto& [key, value] : ConfigPairs(config_description)) {
-    const std::string placeholder = "{" + key + "}";
-    for (std::size_t at = out.find(placeholder); at != std::string::npos; at = out.find(placeholder, at + value.size())) {
-      out.replace(at, placeholder.size(), value);
+  const auto pairs = ConfigPairs(config_description);
+  auto value_of = [&](std::string_view key) -> const std::string* {
+    for (const auto& [k, v] : pairs) {
+      if (k == key) return &v;
     }
+    return nullptr;
+  };
+  std::string out;
+  std::size_t i = 0;
+  while (i < role.size()) {
+    const std::size_t open = role.find('{', i);
+    const std::size_t close = open == std::string_view::npos ? open : role.find('}', open);
+    if (close == std::string_view::npos) {
+      out += role.substr(i);
+      break;
+    }
+    out += role.substr(i, open - i);
+    const std::string_view inner = role.substr(open + 1, close - open - 1);
+    const std::size_t question = inner.find('?');
+    const std::size_t colon = inner.find(':', question == std::string_view::npos ? 0 : question);
+    const std::size_t eq = inner.find('=');
+    if (question != std::string_view::npos && colon != std::string_view::npos && eq < question) {
+      // {key=value?then:else}
+      const std::string* v = value_of(inner.substr(0, eq));
+      const bool match = v != nullptr && *v == inner.substr(eq + 1, question - eq - 1);
+      out += match ? inner.substr(question + 1, colon - question - 1) : inner.substr(colon + 1);
+    } else if (const std::string* v = value_of(inner)) {
+      out += *v;  // {key}
+    } else {
+      out += role.substr(open, close - open + 1);
+    }
+    i = close + 1;
   }
   return out;
 }

@@ -37,7 +37,8 @@ std::string FormatValues(const Counterexample& c, const std::vector<Observation>
 // "clear=fast cycles=1" or "a=1,b=2" -> {{"clear","fast"},{"cycles","1"}}.
 std::vector<std::pair<std::string, std::string>> ConfigPairs(std::string_view description);
 
-// Replaces each "{key}" in role by the configuration's value for key.
+// Fills a role from the configuration: "{key}" becomes key's value, and
+// "{key=value?then:else}" becomes then if key has that value, else else.
 std::string ExpandRole(std::string_view role, std::string_view config_description);
 
 // A value as a report shows it: decimal below 10, else 0x-hex.

@@ -82,6 +82,10 @@ TEST_CASE("roles take values from the configuration") {
   CHECK(ExpandRole("__update_clear_spte_{clear}", "clear=slow cycles=1") == "__update_clear_spte_slow");
   CHECK(ExpandRole("zap({zappers})", "zappers=2,vcpu=idle") == "zap(2)");
   CHECK(ExpandRole("{unknown}", "a=1") == "{unknown}");
+  CHECK(ExpandRole("{zappers=2?kvm_mmu_zap_all_fast:idle}", "zappers=2,vcpu=idle") == "kvm_mmu_zap_all_fast");
+  CHECK(ExpandRole("{zappers=2?kvm_mmu_zap_all_fast:idle}", "zappers=1,vcpu=faulting") == "idle");
+  CHECK(ExpandRole("a{clear}b{x=1?y:z}", "clear=slow x=1") == "aslowby");
+  CHECK(ExpandRole("unclosed {brace", "a=1") == "unclosed {brace");
   using Pairs = std::vector<std::pair<std::string, std::string>>;
   CHECK(ConfigPairs("leaf=(1,1,0),A=1") == Pairs{{"leaf", "(1,1,0)"}, {"A", "1"}});
   CHECK(ConfigPairs("clear=fast cycles=1") == Pairs{{"clear", "fast"}, {"cycles", "1"}});
