@@ -320,10 +320,10 @@ int Main(int argc, char** argv) {
       row.tsan = RunStress(o, true, shows, m);
     }
     for (const Cell* c : {&row.relacy, &row.native, &row.tsan}) tool_error = tool_error || c->kind == Cell::kError;
-    if (terminal) {
-      std::fprintf(stderr, "\r\033[K  %s: Relacy %s; native %s; TSan %s\n", std::string(mmu::Describe(m).name).c_str(),
-                   row.relacy.Text().c_str(), row.native.Text().c_str(), row.tsan.Text().c_str());
-    }
+    // One line per mutation as it completes (also in CI logs), the table at the end.
+    std::fprintf(stderr, "%s  %s: Relacy %s; native %s; TSan %s\n", terminal ? "\r\033[K" : "",
+                 std::string(mmu::Describe(m).name).c_str(), row.relacy.Text().c_str(), row.native.Text().c_str(),
+                 row.tsan.Text().c_str());
     rows.push_back(row);
   }
   std::cout << Table(rows, o, o.markdown);
