@@ -53,6 +53,16 @@ std::string Command(const ScenarioInfo& s, const Options& o, const RunSpec& spec
   return c;
 }
 
+// Unsigned options: CLI11 would wrap "-1" to 2^64-1; refuse the sign instead.
+CLI::Validator NotNegative() {
+  return CLI::Validator(
+      [](std::string& text) {
+        return text.find('-') == std::string::npos ? std::string()
+                                                   : "'" + text + "' is negative: give a whole number >= 0";
+      },
+      "", "not negative");
+}
+
 }  // namespace
 
 ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
@@ -69,9 +79,11 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   app.add_option("--seconds", o.seconds, fmt::format("time budget (default {:g} s when --ops is not given)",
                                                      kDefaultSeconds));
   app.add_option("--ops", o.ops, "round budget (with --seconds: whichever ends first)");
-  app.add_option("--seed", o.seed, "seed of the delay generators (default: a fresh one, printed)");
+  app.add_option("--seed", o.seed, "seed of the delay generators (default: a fresh one, printed)")
+      ->check(NotNegative());
   app.add_option("--max-delay-ns", o.max_delay_ns,
-                 fmt::format("longest random delay before a step, 0 = none (default {})", kDefaultMaxDelayNs));
+                 fmt::format("longest random delay before a step, 0 = none (default {})", kDefaultMaxDelayNs))
+      ->check(NotNegative());
   app.add_flag("--stop-on-violation", o.stop_on_violation, "end the run at the first violating round");
   app.add_flag("--no-pin", o.no_pin, "let the scheduler place the workers (default: one per core, round robin)");
   app.add_option("--json", o.json, "write the results as JSON to this file");

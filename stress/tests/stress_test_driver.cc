@@ -164,7 +164,12 @@ int BadInputs(const std::string& stress, const std::string& kill_matrix) {
       {{"--scenario", "split-pnp", "--ops", "0"}, "--ops 0"},
       {{"--scenario", "split-pnp", "--ops", "-5"}, "--ops -5: give a positive number"},
       {{"--scenario", "split-pnp", "--ops", "many"}, "--ops"},
+      {{"--scenario", "split-pnp", "--seconds", "nan"}, "--seconds nan is not a duration"},
+      {{"--scenario", "split-pnp", "--threads", "100000"}, "--threads 100000 is not a thread count (1 to 256)"},
       {{"--scenario", "split-pnp", "--max-delay-ns", "5000000"}, "--max-delay-ns 5000000 is too long"},
+      {{"--scenario", "split-pnp", "--max-delay-ns", "-1"}, "'-1' is negative"},
+      {{"--scenario", "split-pnp", "--seed", "-1"}, "'-1' is negative"},
+      {{"--scenario", "split-pnp", "--seed", "abc"}, "--seed"},
       {{"--scenario", "split-pnp", "--config", "clear=medium"}, "matches no member"},
       {{"--scenario", "split-pnp", "--config", "7"}, "config index 7 is out of range"},
       {{"--scenario", "split-pnp", "--config", "cycles=1"}, "matches several members"},
@@ -175,6 +180,8 @@ int BadInputs(const std::string& stress, const std::string& kill_matrix) {
       {{"--mutation", "M9.9"}, "unknown mutation 'M9.9'"},
       {{"--budget", "0"}, "is not a duration"},
       {{"--budget", "never"}, "--budget"},
+      {{"--tsan-budget", "-3"}, "is not a duration"},
+      {{"--budget", "nan"}, "is not a duration"},
       {{"--model", "/nonexistent/split_pnp"}, "cannot execute model /nonexistent/split_pnp"},
   };
   int failures = 0;
