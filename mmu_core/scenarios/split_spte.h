@@ -91,12 +91,31 @@ class SplitSptePage {
   SplitSpte spte_;
 };
 
+// What split-tear and split-pnp share: CPU 0 reads the spte locklessly and
+// keeps what __get_spte_lockless returned; CPU 1 clears it (split-pnp then
+// sets it again).
+class SplitReadRace {
+ public:
+  void Observe(Observations& o) const {
+    o.Add(0, "returned", seen_.load());
+    o.Add(1, "clear_spte_count", static_cast<u64>(page_.clear_spte_count()));
+  }
+
+ protected:
+  SplitReadRace(const SplitValues& values, Mutations mut) : page_(values.Initial(), mut), seen_(0) {}
+  void Read(const SplitValues& values) { seen_.store(page_.ReadChecked(values)); }
+
+  SplitSptePage page_;
+  sync::Var<u64> seen_;
+};
+
+
 
 // ---------------------------------------------------------------------------
 // split-tear: CPU 0 reads locklessly while CPU 1 clears a present spte (§2a).
 // Paolo's table: the reader may see the new low word and the old high word;
 // that torn value is benign because it is not present.
-class SplitTear {
+class SplitTear : public SplitReadRace {
  public:
   static constexpr std::string_view kName = "split-tear";
   static constexpr std::string_view kSection = "§2a";
@@ -112,11 +131,11 @@ class SplitTear {
   static Config GetConfig(int i) { return Config{i == 0 ? ClearKind::kFast : ClearKind::kSlow, {}}; }
   static std::string DescribeConfig(const Config& c) { return std::string("clear=") + ClearKindName(c.clear); }
 
-  SplitTear(const Config& c, Mutations mut) : cfg_(c), page_(c.values.Initial(), mut), seen_(0) {}
+  SplitTear(const Config& c, Mutations mut) : SplitReadRace(c.values, mut), cfg_(c) {}
 
   void Thread(int cpu) {
     if (cpu == 0) {
-      seen_.store(page_.ReadChecked(cfg_.values));
+      Read(cfg_.values);
     } else {
       page_.Clear(cfg_.clear);
     }
@@ -124,22 +143,15 @@ class SplitTear {
   void Check() {
     if (page_.spte().ReadLocked() != spte::kNonPresent) sync::fail("the clear did not leave the spte non-present");
   }
-  void Observe(Observations& o) const {
-    o.Add(0, "returned", seen_.load());
-    o.Add(1, "clear_spte_count", static_cast<u64>(page_.clear_spte_count()));
-  }
-
  private:
   Config cfg_;
-  SplitSptePage page_;
-  sync::Var<u64> seen_;
 };
 
 // ---------------------------------------------------------------------------
 // split-pnp: present -> non-present -> present with the same low word (§2b).
 // Xiao's scenario: CPU 1 clears value 0 and sets value 1 (same low word, new
 // high word) while CPU 0 reads. Only clear_spte_count tells the reader.
-class SplitPnp {
+class SplitPnp : public SplitReadRace {
  public:
   static constexpr std::string_view kName = "split-pnp";
   static constexpr std::string_view kSection = "§2b";
@@ -159,11 +171,11 @@ class SplitPnp {
     return std::string("clear=") + ClearKindName(c.clear) + " cycles=" + std::to_string(c.cycles);
   }
 
-  SplitPnp(const Config& c, Mutations mut) : cfg_(c), page_(c.values.Initial(), mut), seen_(0) {}
+  SplitPnp(const Config& c, Mutations mut) : SplitReadRace(c.values, mut), cfg_(c) {}
 
   void Thread(int cpu) {
     if (cpu == 0) {
-      seen_.store(page_.ReadChecked(cfg_.values));
+      Read(cfg_.values);
       return;
     }
     for (int i = 0; i < cfg_.cycles; ++i) {
@@ -174,15 +186,8 @@ class SplitPnp {
   void Check() {
     if (page_.clear_spte_count() != cfg_.cycles) sync::fail("clear_spte_count does not count the clears");
   }
-  void Observe(Observations& o) const {
-    o.Add(0, "returned", seen_.load());
-    o.Add(1, "clear_spte_count", static_cast<u64>(page_.clear_spte_count()));
-  }
-
  private:
   Config cfg_;
-  SplitSptePage page_;
-  sync::Var<u64> seen_;
 };
 
 // ---------------------------------------------------------------------------
