@@ -39,6 +39,14 @@ std::optional<unsigned> ParseUnsigned(std::string_view s) {
   return v;
 }
 
+// Does search a explore every execution search b does? The full search
+// contains every bounded one, and a context bound contains the smaller ones.
+bool Contains(const Search& a, const Search& b) {
+  if (!a.IsTree() || !b.IsTree()) return false;
+  if (a.kind == Search::Kind::kFull) return true;
+  return b.kind == Search::Kind::kBound && a.n >= b.n;
+}
+
 // What a run's outcome means for its variant.
 enum class Verdict { kPassed, kCaught, kMissed, kFailed };
 const char* VerdictName(Verdict v) {
@@ -66,6 +74,7 @@ struct RunRecord {
   std::optional<Mutation> mutation;
   int config = 0;
   Search search;
+  std::string search_why;  // why this search
   RunOutcome outcome;
   Verdict verdict = Verdict::kFailed;
   Expected expected;  // twins
@@ -113,6 +122,7 @@ class Driver {
   std::string counterexample_out_;
   std::string json_out_;
   std::string shard_flag_;
+  std::string expect_flag_;
   unsigned split_depth_ = 8;
   bool list_ = false;
   bool check_declaration_ = false;
@@ -122,7 +132,10 @@ class Driver {
   // Resolved.
   std::vector<std::optional<Mutation>> variants_;
   std::vector<int> configs_;
-  Search search_;
+  Search search_;       // the correct core's
+  Search twin_search_;  // the twins' (the declared search under --search ci)
+  std::string search_why_;
+  std::string twin_search_why_;
   Shard shard_;
   std::vector<RunRecord> records_;
 };
@@ -134,7 +147,11 @@ std::optional<int> Driver::ParseFlags(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--config", config_flag_, "a configuration index, or all")->capture_default_str();
   app.add_option("--search", search_flag_,
-                 fmt::format("full | bound:N | random:N (declared: {})", decl_.search));
+                 fmt::format("full | bound:N | random:N | ci (declared: {}; ci: the main job's, {})", decl_.search,
+                             decl_.ci_search.empty() ? decl_.search : decl_.ci_search));
+  app.add_option("--expect", expect_flag_,
+                 "the error a twin must produce, \"KIND\" or \"KIND: message prefix\", instead of the declared one "
+                 "(checks the checker: a wrong expectation must fail the run)");
   app.add_option("--counterexample-out", counterexample_out_,
                  "write the first counterexample here, in the interleaving file format");
   app.add_option("--json", json_out_, "write the results here as a JSON array");
@@ -189,11 +206,38 @@ std::optional<int> Driver::ParseFlags(int argc, char** argv) {
     configs_.push_back(static_cast<int>(*c));
   }
 
-  // --search
-  const std::string search_text = search_flag_.empty() ? std::string(decl_.search) : search_flag_;
-  const std::optional<Search> s = Search::Parse(search_text);
-  if (!s) return Fail(fmt::format("--search {}: expected full, bound:N or random:N (N > 0 for random)", search_text));
-  search_ = *s;
+  // --search: the declared search by default; "ci" is the main job's search
+  // for the correct core (ci_search in models/BUILD) with the twins on the
+  // declared one, which the stronger search contains.
+  const std::optional<Search> declared = Search::Parse(decl_.search);
+  if (!declared) return Fail(fmt::format("declared search {} does not parse (models/BUILD)", decl_.search));
+  twin_search_ = *declared;
+  twin_search_why_ = std::string(decl_.why);
+  if (search_flag_.empty() || (search_flag_ == "ci" && decl_.ci_search.empty())) {
+    search_ = *declared;
+    search_why_ = std::string(decl_.why);
+  } else if (search_flag_ == "ci") {
+    const std::optional<Search> ci = Search::Parse(decl_.ci_search);
+    if (!ci) return Fail(fmt::format("declared ci_search {} does not parse (models/BUILD)", decl_.ci_search));
+    search_ = *ci;
+    search_why_ = fmt::format("main job's search: {}", decl_.ci_why);
+  } else {
+    const std::optional<Search> s = Search::Parse(search_flag_);
+    if (!s) {
+      return Fail(
+          fmt::format("--search {}: expected full, bound:N, random:N (N > 0 for random) or ci", search_flag_));
+    }
+    search_ = twin_search_ = *s;
+    search_why_ = twin_search_why_ = "from --search";
+  }
+
+  // --expect
+  if (!expect_flag_.empty()) {
+    const std::size_t colon = expect_flag_.find(": ");
+    if (expect_flag_.substr(0, colon).empty()) {
+      return Fail(fmt::format("--expect {}: expected KIND or \"KIND: message prefix\"", expect_flag_));
+    }
+  }
   return ResolveShard();
 }
 
@@ -219,6 +263,13 @@ std::optional<int> Driver::ResolveShard() {
 
 Expected Driver::ExpectedError(Mutation m) const {
   Expected e;
+  if (!expect_flag_.empty()) {
+    const std::size_t colon = expect_flag_.find(": ");
+    e.kind = expect_flag_.substr(0, colon);
+    if (colon != std::string::npos) e.message = expect_flag_.substr(colon + 2);
+    e.in_scenario = false;
+    return e;
+  }
   if (std::optional<std::string> kind = model_.ExpectedError(m)) {
     e.kind = *kind;
     e.in_scenario = false;
@@ -279,12 +330,13 @@ RunRecord Driver::RunOne(std::optional<Mutation> m, int config, Shard shard) {
   RunRecord r;
   r.mutation = m;
   r.config = config;
-  r.search = search_;
+  r.search = m ? twin_search_ : search_;
+  r.search_why = m ? twin_search_why_ : search_why_;
   if (m) r.expected = ExpectedError(*m);
   RunRequest req;
   req.config = config;
   req.mutation = m;
-  req.search = search_;
+  req.search = r.search;
   req.shard = shard;
   req.split_depth = split_depth_;
   req.relacy_scheduler = relacy_scheduler_;
@@ -398,6 +450,7 @@ bool Driver::WriteJson() const {
     j["config"] = model_.DescribeConfig(r.config);
     j["config_index"] = r.config;
     j["search"] = r.search.ToString();
+    j["search_why"] = r.search_why;
     j["result"] = VerdictName(r.verdict);
     j["error_kind"] = o.found ? nlohmann::json(o.error_kind) : nlohmann::json(nullptr);
     j["expected_error"] = r.mutation ? nlohmann::json(r.expected.ToString()) : nlohmann::json(nullptr);
@@ -453,6 +506,16 @@ std::vector<std::string> Driver::DeclarationProblems() const {
     if (!any) problems.push_back(fmt::format("twin_configs of {} names no configuration below {}", m, model_.NumConfigs()));
   }
   if (!Search::Parse(decl_.search)) problems.push_back(fmt::format("declared search {} does not parse", decl_.search));
+  if (!decl_.ci_search.empty() && !Search::Parse(decl_.ci_search)) {
+    problems.push_back(fmt::format("ci_search {} does not parse", decl_.ci_search));
+  }
+  if (!decl_.ci_search.empty() && decl_.ci_why.empty()) problems.push_back("ci_search has no reason (ci_why)");
+  if (const std::optional<Search> ci = Search::Parse(decl_.ci_search), declared = Search::Parse(decl_.search);
+      ci && declared && !Contains(*ci, *declared)) {
+    problems.push_back(fmt::format("ci_search {} does not contain the declared search {} (the twins run the declared "
+                                   "one as a part of the main job's)",
+                                   decl_.ci_search, decl_.search));
+  }
   if (decl_.why.empty()) problems.push_back("the declared search has no reason (why)");
   if (!model_.Role(0, 0) && decl_.roles.size() != static_cast<std::size_t>(model_.Threads())) {
     problems.push_back(fmt::format("{} roles declared for {} threads", decl_.roles.size(), model_.Threads()));
@@ -472,6 +535,9 @@ int Driver::List() const {
   fmt::print("model {} (//models:{}): {} {}\n", model_.Name(), decl_.target, model_.Section(), model_.Invariant());
   fmt::print("threads: {}\n", model_.Threads());
   fmt::print("search: {} ({})\n", decl_.search, decl_.why);
+  if (!decl_.ci_search.empty()) {
+    fmt::print("main job's search (--search ci, correct core only): {} ({})\n", decl_.ci_search, decl_.ci_why);
+  }
   fmt::print("configurations:\n");
   for (int c = 0; c < model_.NumConfigs(); ++c) {
     std::string roles;
@@ -506,7 +572,11 @@ int Driver::Main(int argc, char** argv) {
   for (const std::string& p : DeclarationProblems()) fmt::print(stderr, "{}: warning: declaration: {}\n", decl_.target, p);
 
   fmt::print("model {}: {} {}\n", model_.Name(), model_.Section(), model_.Invariant());
-  fmt::print("search {} ({})\n", search_.ToString(), search_.ToString() == decl_.search ? decl_.why : "from --search");
+  fmt::print("search {} ({})\n", search_.ToString(), search_why_);
+  if (twin_search_.ToString() != search_.ToString()) {
+    fmt::print("twins: search {} ({}; the stronger search above contains it)\n", twin_search_.ToString(),
+               twin_search_why_);
+  }
   if (search_.kind == Search::Kind::kRandom) fmt::print("a random search is a smoke run, not a verdict\n");
   if (shard_.total > 1) fmt::print("shard {} of {}\n", shard_.index, shard_.total);
   std::fflush(stdout);

@@ -61,6 +61,10 @@ struct Declaration {
   // The configurations (indices, comma-separated) a twin runs, where the
   // scenario does not say (S::Shows) and not every configuration applies.
   std::vector<std::pair<std::string_view, std::string_view>> twin_configs;
+  // The stronger search ci/models.sh runs (--search ci), and why; empty:
+  // the main job runs the declared search.
+  std::string_view ci_search;
+  std::string_view ci_why;
 };
 
 inline constexpr std::string_view kUserAssert = "USER ASSERT FAILED";

@@ -25,6 +25,7 @@ struct Row {
   std::string model;
   std::string variant;
   std::string search;
+  std::string search_why;
   std::string result;
   std::uint64_t interleavings = 0;
   double seconds = 0;
@@ -48,6 +49,7 @@ bool AddModel(const std::string& target, const std::string& path, std::vector<Ro
         r.model = run.at("scenario").get<std::string>();
         r.variant = label;
         r.search = run.at("search").get<std::string>();
+        r.search_why = run.value("search_why", "");
         r.correct = correct;
         r.result = correct ? "passed" : "missed";
         rows.push_back(r);
@@ -134,6 +136,17 @@ int main(int argc, char** argv) {
   for (std::size_t w : width) total += w + 2;
   fmt::print("{}\n", std::string(total - 2, '-'));
   for (const auto& row : cells) print_row(row);
+  // Why each search: the correct core's, and the twins' where it differs.
+  fmt::print("\nsearches and why:\n");
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const Row& r = rows[i];
+    if (r.variant == "-") continue;
+    const bool first_of_model = i == 0 || rows[i - 1].model != r.model;
+    const bool new_search = !first_of_model && r.search != rows[i - 1].search;
+    if (!first_of_model && !new_search) continue;
+    fmt::print("  {:<{}}  {:<8} {} {}\n", first_of_model ? r.model : "", width[0], r.search,
+               r.correct ? "correct:" : "twins:", r.search_why.empty() ? "(no reason recorded)" : r.search_why);
+  }
   fmt::print("\nslowest negative twin: {:.2f} s ({})\n", slowest_twin, slowest_name);
   fmt::print("models: {} correct passed, {} mutations caught, {} failed\n", correct_passed, caught, failed);
   return failed == 0 && !rows.empty() ? 0 : 1;

@@ -19,6 +19,10 @@ const std::string& Pnp() {
   static const std::string path = Runfile("models/split_pnp");
   return path;
 }
+const std::string& Volatile() {
+  static const std::string path = Runfile("models/spte_volatile");
+  return path;
+}
 
 TEST_CASE("bad flags: a message naming the problem and exit code 2") {
   struct Bad {
@@ -35,6 +39,8 @@ TEST_CASE("bad flags: a message naming the problem and exit code 2") {
       {"--search bogus", "--search bogus"},
       {"--search random:0", "random:0"},
       {"--search bound:x", "bound:x"},
+      {"--search cii", "--search cii"},
+      {"--expect ': torn'", "--expect"},
       {"--shard 2/2", "shard 2/2"},
       {"--shard 1", "shard 1"},
       {"--split-depth 0", "--split-depth"},
@@ -137,6 +143,100 @@ TEST_CASE("--counterexample-out writes the interleaving file format") {
   const Ran none = Run(Tear() + " --variant none --counterexample-out " + file);
   CHECK(none.exit_code == 0);
   CHECK_FALSE(std::ifstream(file).good());
+}
+
+TEST_CASE("a twin fails the run when Relacy reports another kind of error than expected") {
+  // M2.2 is caught by the scenario's assert; expecting a use after free instead must fail.
+  const std::string json = TempFile("wrong_kind.json");
+  const Ran r =
+      Run(Tear() + " --variant M2.2 --config 0 --no-history --expect 'ACCESS TO FREED MEMORY' --json " + json);
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("expected ACCESS TO FREED MEMORY, got USER ASSERT FAILED") != std::string::npos);
+  const nlohmann::json runs = ReadJson(json);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]["result"] == "failed");
+  CHECK(runs[0]["error_kind"] == "USER ASSERT FAILED");
+  CHECK(runs[0]["expected_error"] == "ACCESS TO FREED MEMORY");
+  CHECK(runs[0]["found_at_iteration"].get<long>() > 0);
+
+  // The right kind with the wrong message fails too; the right kind alone passes.
+  const Ran message =
+      Run(Tear() + " --variant M2.2 --config 0 --no-history --expect 'USER ASSERT FAILED: no such message'");
+  CHECK(message.exit_code == 1);
+  CHECK(message.output.find("expected the message \"no such message...\"") != std::string::npos);
+  CHECK(Run(Tear() + " --variant M2.2 --config 0 --no-history --expect 'USER ASSERT FAILED'").exit_code == 0);
+}
+
+// Position of `what` in `text`, failing the test when it is absent.
+std::size_t At(const std::string& text, const std::string& what) {
+  const std::size_t at = text.find(what);
+  CAPTURE(what);
+  CHECK(at != std::string::npos);
+  return at;
+}
+
+TEST_CASE("a counterexample: the iteration, the per-CPU table, the values read, then Relacy's history") {
+  const std::string json = TempFile("order.json");
+  const Ran r = Run(Pnp() + " --variant M2.4 --json " + json);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json runs = ReadJson(json);
+  REQUIRE(runs.size() == 1);
+  const long found_at = runs[0]["found_at_iteration"].get<long>();
+  CHECK(found_at > 0);
+  const std::string iteration = "at iteration " + std::to_string(found_at);
+  const std::string& o = r.output;
+  const std::size_t verdict = At(o, "caught  USER ASSERT FAILED " + iteration);
+  const std::size_t begin = At(o, "---- counterexample: split-pnp M2.4");
+  const std::size_t comment = At(o, "# Relacy: USER ASSERT FAILED (torn present spte");
+  const std::size_t header = At(o, "    CPU 1: __get_spte_lockless          CPU 2: __update_clear_spte_fast+__set_spte\n");
+  const std::size_t first_step = At(o, "\n    read count\n");
+  const std::size_t values = At(o, "values read (each step's value, in order):");
+  const std::size_t cpu1_values = At(o, "  CPU 1: __get_spte_lockless: read count = ");
+  const std::size_t history = At(o, "Relacy's history of the failing execution:");
+  const std::size_t relacy_iteration = At(o, "iteration: " + std::to_string(found_at) + "\n");
+  const std::size_t end = At(o, "---- end of counterexample ----");
+  CHECK(verdict < begin);
+  CHECK(begin < comment);
+  CHECK(o.find(iteration, comment) < header);  // the comment names the iteration too
+  CHECK(comment < header);
+  CHECK(header < first_step);
+  CHECK(first_step < values);
+  CHECK(values < cpu1_values);
+  CHECK(cpu1_values < history);
+  CHECK(history < relacy_iteration);
+  CHECK(relacy_iteration < end);
+  // Step names are the core's (mmu_core/steps.h), not Relacy's.
+  CHECK(o.substr(header, values - header).find("atomic load") == std::string::npos);
+
+  // --no-history leaves out only Relacy's part.
+  const Ran quiet = Run(Pnp() + " --variant M2.4 --no-history");
+  CHECK(quiet.output.find("values read") != std::string::npos);
+  CHECK(quiet.output.find("Relacy's history") == std::string::npos);
+}
+
+TEST_CASE("--search ci: the correct core's stronger search, twins on the declared one") {
+  const Ran list = Run(Volatile() + " --list");
+  CHECK(list.exit_code == 0);
+  CHECK(list.output.find("search: bound:5") != std::string::npos);
+  CHECK(list.output.find("main job's search (--search ci, correct core only): full") != std::string::npos);
+
+  const std::string json = TempFile("ci_twin.json");
+  const Ran twin = Run(Volatile() + " --search ci --variant M3.1 --no-history --json " + json);
+  INFO(twin.output);
+  CHECK(twin.exit_code == 0);
+  CHECK(twin.output.find("search full (main job's search:") != std::string::npos);
+  CHECK(twin.output.find("twins: search bound:5") != std::string::npos);
+  const nlohmann::json runs = ReadJson(json);
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]["search"] == "bound:5");
+  CHECK(runs[0]["result"] == "caught");
+
+  // A model without ci_search runs its declared search under --search ci.
+  const std::string tear = TempFile("ci_tear.json");
+  REQUIRE(Run(Tear() + " --search ci --variant none --json " + tear).exit_code == 0);
+  for (const nlohmann::json& run : ReadJson(tear)) CHECK(run["search"] == "full");
 }
 
 }  // namespace

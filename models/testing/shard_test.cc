@@ -4,11 +4,14 @@
 // every explored execution's scheduling decisions), so the shards explored
 // the same set of executions, each once. The unsharded SplitSearch itself is
 // checked against Relacy's own scheduler classes (--relacy-scheduler).
+// Twins are dealt whole to shards, and so are the configurations of a
+// random search: each runs in exactly one shard.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -97,6 +100,51 @@ TEST_CASE("Bazel's sharding protocol: the shard comes from the environment and t
   }
   CHECK(std::ifstream(status).good());
   CHECK(parts == RunModel("split_tear", ""));
+}
+
+TEST_CASE("twins are dealt whole to shards: each runs in exactly one") {
+  std::map<std::string, int> runs_of;  // variant -> shards that ran it
+  Totals parts;
+  for (int i = 0; i < 3; ++i) {
+    const std::string json = TempFile("twins_" + std::to_string(i) + ".json");
+    const Ran r = Run(Runfile("models/split_tear") + " --no-history --shard " + std::to_string(i) + "/3 --json " + json);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    std::set<std::string> here;
+    for (const nlohmann::json& run : ReadJson(json)) {
+      const std::string variant = run["variant"].get<std::string>();
+      if (variant == "none") {
+        auto& [n, digest] = parts[run["config"].get<std::string>()];
+        n += run["iterations"].get<std::uint64_t>();
+        digest += std::stoull(run["digest"].get<std::string>(), nullptr, 16);
+      } else {
+        CHECK(run["result"] == "caught");
+        here.insert(variant);
+      }
+    }
+    for (const std::string& v : here) ++runs_of[v];
+  }
+  CHECK(runs_of == std::map<std::string, int>{{"M2.2", 1}, {"M2.5", 1}});
+  CHECK(parts == RunModel("split_tear", ""));
+}
+
+TEST_CASE("a random search deals whole configurations to shards: the family is split, disjoint and complete") {
+  std::map<std::string, int> shards_of;  // config -> shards that ran it
+  std::map<std::string, std::uint64_t> count;
+  for (int i = 0; i < 2; ++i) {
+    for (const auto& [config, v] : RunModel("split_tear", "--search random:300 --shard " + std::to_string(i) + "/2")) {
+      ++shards_of[config];
+      count[config] += v.first;
+    }
+  }
+  const Totals whole = RunModel("split_tear", "--search random:300");
+  REQUIRE(whole.size() == 2);
+  for (const auto& [config, v] : whole) {
+    CAPTURE(config);
+    CHECK(shards_of[config] == 1);
+    CHECK(count[config] == v.first);
+  }
+  CHECK(shards_of.size() == whole.size());
 }
 
 }  // namespace
