@@ -43,8 +43,9 @@ inline constexpr MutationExpectation kExpectations[] = {
     {"M2.8", true, "atomicity: load+store instead of xchg loses a concurrent hardware D bit", false},
     {"M3.1", true, "logic: a stale old value chooses the non-atomic update", false},
     {"M4.1", true,
-     "store buffering: the one reordering x86 performs (a load passes an older store unless smp_mb "
-     "emits a fence)",
+     "store buffering, the one reordering x86 performs: the walker's READING store may wait in its store "
+     "buffer while it loads the root spte, but the zapper must clear that spte and read the mode inside "
+     "those few tens of ns; litmus/MMU-WalkBegin+nomb shows the bare pattern on this host",
      true},
     {"M4.2", false,
      "load->store reordering (load buffering): x86 never lets a store pass an older load, and "

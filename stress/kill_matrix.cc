@@ -233,10 +233,20 @@ std::string Table(const std::vector<Row>& rows, const MatrixOptions& o, bool mar
     out += std::string(total - 2, '-') + "\n";
   }
   for (const auto& row : cells) out += line(row);
-  out += "\nx86 notes (why native stress cannot catch some mutations on this host):\n";
+  // Two kinds of native miss: the hardware cannot do it (TSO), or it can and
+  // the window did not open within the budget (timing).
+  std::string tso, timing;
   for (const Row& r : rows) {
     const MutationExpectation x = ExpectationFor(r.mutation);
-    if (!x.x86_visible) out += fmt::format("{}{}: {}\n", markdown ? "- " : "  ", x.mutation, x.why);
+    if (!x.x86_visible) tso += fmt::format("{}{}: {}\n", markdown ? "- " : "  ", x.mutation, x.why);
+    if (x.x86_visible && r.native.kind == Cell::kMissed) {
+      timing += fmt::format("{}{}: {}\n", markdown ? "- " : "  ", x.mutation, x.why);
+    }
+  }
+  if (!tso.empty()) out += "\nInvisible on x86 (TSO: no x86 CPU can produce the outcome, whatever the budget):\n" + tso;
+  if (!timing.empty()) {
+    out += fmt::format("\nMissed by native stress in {:g} s although x86 can produce the outcome (timing):\n", o.budget) +
+           timing;
   }
   return out;
 }

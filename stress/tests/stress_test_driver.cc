@@ -12,8 +12,9 @@
 //                has "WARNING: ThreadSanitizer" and the exit is non-zero;
 //   bad-input    malformed command lines: exit 2 with a message naming the
 //                mistake, quickly;
-//   matrix       the kill matrix on a few mutations: each expectation
-//                MUTATION:COLUMN=RESULT holds in its JSON.
+//   matrix       the kill matrix: each expectation MUTATION:COLUMN=RESULT
+//                holds in its JSON (MUTATION "all": every row that has a
+//                scenario).
 //
 // Cases are split across Bazel test shards (TEST_TOTAL_SHARDS,
 // TEST_SHARD_INDEX; TEST_SHARD_STATUS_FILE is touched). The scenario list of
@@ -245,6 +246,24 @@ int Matrix(const std::string& kill_matrix, const std::vector<std::string>& rest)
     }
     const std::string mutation = e.substr(0, colon), column = e.substr(colon + 1, eq - colon - 1),
                       want = e.substr(eq + 1);
+    if (mutation == "all") {
+      // Every row that has a scenario (a mutation without one is "no scenario").
+      int rows = 0, bad = 0;
+      for (const nlohmann::json& row : j) {
+        if (row.value("scenarios", nlohmann::json::array()).empty()) continue;
+        ++rows;
+        const std::string got = row.contains(column) ? row[column].value("result", "") : "(no column)";
+        if (got != want) {
+          std::cout << fmt::format("FAIL {} {}: want {}, got {}\n", row.value("mutation", "?"), column, want, got);
+          ++bad;
+        }
+      }
+      if (rows == 0) ++bad;
+      std::cout << fmt::format("{} all {} rows with a scenario, {}: want {}\n", bad == 0 ? "ok  " : "FAIL", rows,
+                               column, want);
+      failures += bad;
+      continue;
+    }
     std::string got = "(no row)";
     for (const nlohmann::json& row : j) {
       if (row.value("mutation", "") == mutation && row.contains(column)) got = row[column].value("result", "");
