@@ -143,6 +143,15 @@ inline rl::memory_order Mo(memory_order o) {
   }
   return rl::mo_seq_cst;
 }
+// No context switch while it lives: Relacy skips the scheduling points of the
+// accesses and fences made meanwhile (they still count for ordering and race
+// checks).
+struct NoPreemption {
+  NoPreemption() { rl::ctx().disable_preemption(); }
+  ~NoPreemption() { rl::ctx().enable_preemption(); }
+  NoPreemption(const NoPreemption&) = delete;
+  NoPreemption& operator=(const NoPreemption&) = delete;
+};
 // Failure order of a compare-exchange: the success order minus its release part.
 inline memory_order FailureOrder(memory_order o) {
   if (o == memory_order::acq_rel) return memory_order::acquire;
@@ -194,19 +203,15 @@ class Var {
   Var(const Var&) = delete;
   Var& operator=(const Var&) = delete;
   T load(Loc l = Loc::current()) const {
-    NoPreemption np;
+    detail::NoPreemption np;
     return v_(detail::Info(l)).load();
   }
   void store(T v, Loc l = Loc::current()) {
-    NoPreemption np;
+    detail::NoPreemption np;
     v_(detail::Info(l)).store(v);
   }
 
  private:
-  struct NoPreemption {
-    NoPreemption() { rl::ctx().disable_preemption(); }
-    ~NoPreemption() { rl::ctx().enable_preemption(); }
-  };
   rl::var<T> v_;
 };
 
@@ -243,6 +248,15 @@ class Ghost {
 inline constexpr bool kFreeForReal = true;
 
 inline void fence(memory_order o, Loc l = Loc::current()) { rl::atomic_thread_fence(detail::Mo(o), detail::Info(l)); }
+// Runs rmw() and a full barrier as one indivisible event: no CPU runs between
+// them (see xchg below).
+template <class Rmw>
+auto rmw_then_mb(Rmw&& rmw, Loc l) {
+  detail::NoPreemption np;
+  auto v = rmw();
+  rl::atomic_thread_fence(rl::mo_seq_cst, detail::Info(l));
+  return v;
+}
 inline void pause(Loc l = Loc::current()) { rl::yield(1, detail::Info(l)); }
 inline int this_cpu() { return static_cast<int>(rl::thread_index()); }
 
@@ -456,6 +470,12 @@ inline constexpr bool kFreeForReal = false;
 #endif
 
 inline void fence(memory_order o, Loc = Loc::current()) { boost::atomic_thread_fence(detail::Mo(o)); }
+template <class Rmw>
+auto rmw_then_mb(Rmw&& rmw, Loc l) {
+  auto v = rmw();
+  fence(memory_order::seq_cst, l);
+  return v;
+}
 inline int this_cpu() { return detail::tls_cpu; }
 // The native driver names each thread before it runs core code.
 inline void set_this_cpu(int cpu) { detail::tls_cpu = cpu; }
@@ -502,19 +522,22 @@ inline void check(bool cond, const char* what, Loc l = Loc::current()) {
 // so the kernel forms are spelled out: fence, RMW, fence. Relacy found the
 // difference in the slow clear: its "write high" was visible to a reader's
 // rmb while the reader's recheck still saw the low word the xchg replaced.
+//
+// The kernel's operation is one event (on x86, one locked instruction). Under
+// Relacy the leading fence is the operation's one scheduling point; the RMW
+// and the trailing fence run with no CPU in between (rmw_then_mb). Otherwise
+// another CPU could run between the exchange and its barrier: not a state the
+// kernel has, and At() would record the step after that CPU's steps although
+// its access came first (a counterexample that does not replay).
 template <class Word, class T>
 T xchg(Word& w, T v, Loc l = Loc::current()) {
   fence(memory_order::seq_cst, l);
-  const T old = w.exchange(v, memory_order::seq_cst, l);
-  fence(memory_order::seq_cst, l);
-  return old;
+  return rmw_then_mb([&] { return w.exchange(v, memory_order::seq_cst, l); }, l);
 }
 template <class Word, class T>
 bool cmpxchg(Word& w, T& expected, T desired, Loc l = Loc::current()) {
   fence(memory_order::seq_cst, l);
-  const bool ok = w.compare_exchange_strong(expected, desired, memory_order::seq_cst, l);
-  fence(memory_order::seq_cst, l);
-  return ok;
+  return rmw_then_mb([&] { return w.compare_exchange_strong(expected, desired, memory_order::seq_cst, l); }, l);
 }
 
 // RAII for Mutex.
