@@ -138,13 +138,15 @@ auto At(Step s, Op&& op) {
   }
 }
 
-// Lock mmu_lock, telling a hook that the CPU may block here.
-inline void LockMmu(sync::Mutex& m, sync::Loc l = sync::Loc::current()) {
+// Take a sleeping lock (mmu_lock, slots_lock), telling a hook that the CPU
+// may block here and on which lock.
+inline void LockNamed(sync::Mutex& m, const char* name, sync::Loc l = sync::Loc::current()) {
   StepHook* h = detail::g_step_hook;
-  if (h != nullptr) h->blocking(sync::this_cpu(), "mmu_lock");
+  if (h != nullptr) h->blocking(sync::this_cpu(), name);
   m.lock(l);
   if (h != nullptr) h->unblocked(sync::this_cpu());
 }
+inline void LockMmu(sync::Mutex& m, sync::Loc l = sync::Loc::current()) { LockNamed(m, "mmu_lock", l); }
 
 // Case-insensitive, whitespace-tolerant look-up ("Read  Low" == "read low").
 // "xchg low" is accepted for "write low" (the slow clear's xchg).

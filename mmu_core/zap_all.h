@@ -71,7 +71,7 @@ restart:
 // updates hold it around this call); M6.1 runs without it.
 inline void ZapAllFast(Vm& vm) {
   const bool hold_slots = !vm.mutations().Has(Mutation::M6_1);
-  if (hold_slots) vm.slots_lock().lock();
+  if (hold_slots) LockNamed(vm.slots_lock(), "slots_lock");
   LockMmu(vm.mmu_lock());
   vm.ToggleValidGen();
   At(Step::ReloadRoots, [&] { vm.MakeAllCpusRequest(kReqFreeObsoleteRoots, /*wait=*/false); });

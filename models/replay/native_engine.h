@@ -76,10 +76,11 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
     if (p.row >= 0) last_row_ = p.row;
     Progress();
   }
-  void blocking(int cpu, const char*) override {
+  void blocking(int cpu, const char* lock) override {
     std::unique_lock l(m_);
+    lock_[cpu] = lock;
     Note(cpu, EventKind::kWaitsForLock);
-    seq_.Blocking(cpu);
+    seq_.Blocking(cpu, lock);
     blocked_since_ = Clock::now();
     Progress();
   }
@@ -156,7 +157,7 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
  private:
   void Note(int cpu, EventKind kind) {
     const StepPlace p = seq_.Note();
-    log_.Add(Event{p.turn, p.ordinal, cpu, kind, Step::ReadCount, -1, 0, p.after_table});
+    log_.Add(Event{p.turn, p.ordinal, cpu, kind, Step::ReadCount, -1, 0, p.after_table, lock_[cpu] != nullptr ? lock_[cpu] : "mmu_lock"});
   }
 
   void Progress() {
@@ -184,6 +185,7 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
   bool free_ = false;
   bool timed_out_ = false;
   int last_row_ = -1;
+  const char* lock_[kMaxCpus] = {};  // the lock each CPU last waited for
   Clock::time_point last_progress_;
   Clock::time_point blocked_since_;
 };

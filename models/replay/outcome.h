@@ -31,6 +31,7 @@ struct Event {
   int row = -1;  // the listed row, or -1 for an unlisted step
   std::uint64_t value = 0;
   bool after_table = false;  // ran after the table ended (or derailed)
+  const char* lock = "mmu_lock";  // kWaitsForLock, kGotLock: which lock
 
   // Same place in the run (the value aside): how executions are merged.
   bool SamePlace(const Event& o) const {

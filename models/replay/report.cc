@@ -44,8 +44,8 @@ std::string Values(const MergedEvent& m) {
 
 std::string Cell(const MergedEvent& m) {
   switch (m.event.kind) {
-    case EventKind::kWaitsForLock: return "(waits for mmu_lock)";
-    case EventKind::kGotLock: return "(takes mmu_lock)";
+    case EventKind::kWaitsForLock: return fmt::format("(waits for {})", m.event.lock);
+    case EventKind::kGotLock: return fmt::format("(takes {})", m.event.lock);
     case EventKind::kStep: break;
   }
   const std::string text = fmt::format("{:<{}}{}", StepName(m.event.step), kStepWidth, Values(m));
@@ -128,7 +128,7 @@ Problem FailureProblem(const Interleaving& il, const SeqFailure& f, double watch
     }
     case SeqError::kLockedOut:
       return Problem{il.file, line_of(f.row),
-                     cpu + " blocks forever: in its turn" + since + " it waits for mmu_lock, held by a CPU that waits for its own turn (" +
+                     cpu + " blocks forever: in its turn" + since + " it waits for " + f.lock + ", held by a CPU that waits for its own turn (" +
                          Waiting(il, f) + ")"};
     case SeqError::kSpins:
       if (f.row < 0) {
@@ -146,10 +146,10 @@ Problem FailureProblem(const Interleaving& il, const SeqFailure& f, double watch
         return Problem{il.file, 0,
                        fmt::format("nothing happened for {} s: {} holds the turn{} but reaches no step point: it waits "
                                    "inside one step, spins without step points, or waits for a lock taken without "
-                                   "LockMmu",
+                                   "LockNamed (mmu_core/steps.h)",
                                    watchdog_s, cpu, since)};
       }
-      return Problem{il.file, 0, "after the table no CPU can run: every CPU left waits for mmu_lock, or spins waiting for one that does"};
+      return Problem{il.file, 0, "after the table no CPU can run: every CPU left waits for a lock (mmu_lock, slots_lock), or spins waiting for one that does"};
   }
   return Problem{il.file, 0, "unknown failure"};
 }
@@ -306,8 +306,8 @@ nlohmann::json JsonReport(const Report& r) {
     e["listed"] = m.event.row >= 0;
     switch (m.event.kind) {
       case EventKind::kStep: e["step"] = std::string(StepName(m.event.step)); break;
-      case EventKind::kWaitsForLock: e["event"] = "waits for mmu_lock"; break;
-      case EventKind::kGotLock: e["event"] = "takes mmu_lock"; break;
+      case EventKind::kWaitsForLock: e["event"] = std::string("waits for ") + m.event.lock; break;
+      case EventKind::kGotLock: e["event"] = std::string("takes ") + m.event.lock; break;
     }
     if (m.event.kind == EventKind::kStep) {
       std::vector<std::uint64_t> vals(m.values, m.values + m.nvalues);

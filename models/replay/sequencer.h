@@ -54,6 +54,7 @@ struct SeqFailure {
   int since = -1;  // the CPU's last executed listed row, or -1
   int steps = 0;   // kSpins: steps run in the turn
   int waiting[kMaxCpus] = {};  // each CPU's next listed row when it failed, -1 if none or finished
+  const char* lock = "mmu_lock";  // kLockedOut: the lock the CPU waits for
 };
 
 // What Executed() says about the step that just ran.
@@ -158,8 +159,9 @@ class Sequencer {
     if (final_active_ == cpu) HandOver(-1);
   }
 
-  void Blocking(int cpu) {
+  void Blocking(int cpu, const char* lock = "mmu_lock") {
     blocked_[cpu] = true;
+    lock_[cpu] = lock;
     Changed();
   }
   void Unblocked(int cpu) {
@@ -256,6 +258,7 @@ class Sequencer {
     failure_.row = row;
     failure_.cpu = cpu;
     failure_.since = cpu >= 0 ? last_row_[cpu] : -1;
+    if (cpu >= 0 && blocked_[cpu]) failure_.lock = lock_[cpu];
     for (int c = 0; c < kMaxCpus; ++c) failure_.waiting[c] = c < plan_.cpus ? WaitingAt(c) : -1;
   }
 
@@ -275,6 +278,7 @@ class Sequencer {
   std::uint64_t version_ = 0;
   bool finished_[kMaxCpus] = {};
   bool blocked_[kMaxCpus] = {};
+  const char* lock_[kMaxCpus] = {};  // the lock a blocked CPU waits for
   int next_[kMaxCpus] = {};
   int last_row_[kMaxCpus] = {};
   SeqFailure failure_;

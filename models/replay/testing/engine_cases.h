@@ -182,6 +182,15 @@ TEST_CASE("mmu_lock: in order, after the table, blocked forever, and a lost upda
   CHECK(Contains(r.out, "lost update"));
 }
 
+TEST_CASE("slots_lock: the second zapper blocks forever, named by its lock") {
+  const std::string blocked = "models/replay/testdata/lock/slots_lock_blocks_forever.txt";
+  Run r = Replay(blocked);
+  REPLAY_INFO(r);
+  CHECK(r.code == kBadInput);
+  CHECK(LastLine(r.err) == Expected(blocked));
+  CHECK(Contains(r.out, "(waits for slots_lock)"));
+}
+
 TEST_CASE("a CPU waiting for another: listed polls, unlisted polls, a wait inside one step") {
   Run r = Replay("models/replay/testdata/flag/flag_poll_listed.txt");
   REPLAY_INFO(r);
