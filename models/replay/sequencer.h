@@ -6,7 +6,8 @@
 //  - Row r's turn belongs to its CPU c. In it, c runs whatever precedes its
 //    listed step (only in its first turn: a CPU's steps before its first
 //    listed step run just before it), the listed step itself, and then its
-//    unlisted steps up to its next listed step, or to its end.
+//    unlisted steps up to its next listed step. After its last listed step
+//    it waits for the table to end.
 //  - A listed step is the CPU's next step of that name. When c reaches it,
 //    or finishes, the turn passes to row r+1.
 //  - After the last row, the CPUs run to completion one by one in column
@@ -122,7 +123,9 @@ class Sequencer {
         executing_listed_ = plan_.rows[row_].step == s;
         return executing_listed_ || CountStep(cpu);
       }
-      if (next_[cpu] < plan_.nrows && plan_.rows[next_[cpu]].step == s) {
+      // Its next listed step, or any step once it has no listed step left
+      // (those run after the table): the turn passes on.
+      if (next_[cpu] >= plan_.nrows || plan_.rows[next_[cpu]].step == s) {
         Advance();
         continue;
       }

@@ -36,14 +36,16 @@ TEST_CASE("only the CPU of the current row runs; its steps before the first list
   CHECK_FALSE(t.Run(0, Step::ReadCount));
   CHECK(t.Run(1, Step::ReadLow));  // unlisted, before its listed step
   CHECK(t.Run(1, Step::WriteLow));
-  CHECK(t.Run(1, Step::WriteHigh));  // unlisted, after: same turn
-  t.seq.Finish(1);
+  CHECK_FALSE(t.Run(1, Step::WriteHigh));  // unlisted, after its last listed step: after the table
   CHECK(t.seq.MayRun(0));
   CHECK(t.Run(0, Step::ReadCount));
   CHECK(t.Run(0, Step::ReadLow));  // consecutive rows of one CPU
-  CHECK(t.seq.InTable());          // its turn lasts until it ends
-  t.seq.Finish(0);
+  CHECK(t.seq.InTable());          // its last row's turn lasts until it ends or steps again
+  CHECK(t.Run(0, Step::ReadHigh));  // the table ends; column order: CPU 0 first
   CHECK_FALSE(t.seq.InTable());
+  t.seq.Finish(0);
+  CHECK(t.Run(1, Step::WriteHigh));
+  t.seq.Finish(1);
   CHECK(t.seq.AllFinished());
   CHECK(t.seq.failure().kind == SeqError::kNone);
 }
@@ -55,10 +57,11 @@ TEST_CASE("reaching the next listed step hands the turn on") {
   CHECK_FALSE(t.Run(0, Step::ReadHigh));  // its next listed step: wait for row 2
   CHECK(t.seq.Active() == 1);
   CHECK(t.Run(1, Step::WriteLow));
-  CHECK(t.Run(1, Step::WriteHigh));
-  t.seq.Finish(1);
+  CHECK_FALSE(t.Run(1, Step::WriteHigh));  // no listed step left: it waits for the table's end
   CHECK(t.seq.Active() == 0);
   CHECK(t.Run(0, Step::ReadHigh));
+  t.seq.Finish(0);
+  CHECK(t.Run(1, Step::WriteHigh));
 }
 
 TEST_CASE("a CPU that finishes before a listed step derails the table at that row") {
