@@ -30,6 +30,7 @@ struct Row {
   std::uint64_t interleavings = 0;
   double seconds = 0;
   bool correct = false;
+  std::string problem;  // why a model has no results
 };
 
 // Adds the rows of one model's results (runs of a variant are adjacent).
@@ -68,7 +69,8 @@ bool AddModel(const std::string& target, const std::string& path, std::vector<Ro
     r.model = target;
     r.variant = "-";
     r.search = "-";
-    r.result = fmt::format("NO RESULTS ({}: {})", path, e.what());
+    r.result = "NO RESULTS";
+    r.problem = fmt::format("{}: {}: {}", target, path, e.what());
     rows.push_back(r);
     return false;
   }
@@ -136,6 +138,10 @@ int main(int argc, char** argv) {
   for (std::size_t w : width) total += w + 2;
   fmt::print("{}\n", std::string(total - 2, '-'));
   for (const auto& row : cells) print_row(row);
+  for (const Row& r : rows) {
+    if (!r.problem.empty()) fmt::print("no results from {} (it crashed, was killed or was not built)\n", r.problem);
+  }
+
   // Why each search: the correct core's, and the twins' where it differs.
   fmt::print("\nsearches and why:\n");
   for (std::size_t i = 0; i < rows.size(); ++i) {

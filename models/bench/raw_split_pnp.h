@@ -67,9 +67,14 @@ struct RawSplitPnp : rl::test_suite<RawSplitPnp, 2> {
       return;
     }
     if (slow_clear) {
+      // The kernel's xchg: full barrier, then the exchange and a full
+      // barrier as one event (no CPU runs between them), as sync::xchg.
       rl::atomic_thread_fence(rl::mo_seq_cst, $);
-      low.exchange(0, rl::mo_seq_cst, $);
-      rl::atomic_thread_fence(rl::mo_seq_cst, $);
+      Unpreempted([&] {
+        low.exchange(0, rl::mo_seq_cst, $);
+        rl::atomic_thread_fence(rl::mo_seq_cst, $);
+        return 0;
+      });
       high.load(rl::mo_relaxed, $);
       high.store(0, rl::mo_relaxed, $);
     } else {

@@ -19,8 +19,8 @@ const std::string& Pnp() {
   static const std::string path = Runfile("models/split_pnp");
   return path;
 }
-const std::string& Volatile() {
-  static const std::string path = Runfile("models/spte_volatile");
+const std::string& HwAd() {
+  static const std::string path = Runfile("models/split_hw_ad");
   return path;
 }
 
@@ -217,20 +217,20 @@ TEST_CASE("a counterexample: the iteration, the per-CPU table, the values read, 
 }
 
 TEST_CASE("--search ci: the correct core's stronger search, twins on the declared one") {
-  const Ran list = Run(Volatile() + " --list");
+  const Ran list = Run(HwAd() + " --list");
   CHECK(list.exit_code == 0);
-  CHECK(list.output.find("search: bound:5") != std::string::npos);
+  CHECK(list.output.find("search: bound:4") != std::string::npos);
   CHECK(list.output.find("main job's search (--search ci, correct core only): full") != std::string::npos);
 
   const std::string json = TempFile("ci_twin.json");
-  const Ran twin = Run(Volatile() + " --search ci --variant M3.1 --no-history --json " + json);
+  const Ran twin = Run(HwAd() + " --search ci --variant M2.7 --no-history --json " + json);
   INFO(twin.output);
   CHECK(twin.exit_code == 0);
   CHECK(twin.output.find("search full (main job's search:") != std::string::npos);
-  CHECK(twin.output.find("twins: search bound:5") != std::string::npos);
+  CHECK(twin.output.find("twins: search bound:4") != std::string::npos);
   const nlohmann::json runs = ReadJson(json);
   REQUIRE(runs.size() == 1);
-  CHECK(runs[0]["search"] == "bound:5");
+  CHECK(runs[0]["search"] == "bound:4");
   CHECK(runs[0]["result"] == "caught");
 
   // A model without ci_search runs its declared search under --search ci.
