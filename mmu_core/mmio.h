@@ -94,8 +94,16 @@ class MmioVm {
   int ResidualHits() const { return residual_hits_.load(); }
 
   // ---- SRCU ---------------------------------------------------------------
-  void SrcuReadLock() { srcu_readers_.fetch_add(1, std::memory_order_seq_cst); sync::fence(std::memory_order_seq_cst); }
-  void SrcuReadUnlock() { sync::fence(std::memory_order_seq_cst); srcu_readers_.fetch_sub(1, std::memory_order_seq_cst); }
+  // Steps, so that a replayed table orders them: a reader inside its section
+  // holds up synchronize_srcu.
+  void SrcuReadLock() {
+    At(Step::SrcuLock, [&] { return srcu_readers_.fetch_add(1, std::memory_order_seq_cst) + 1; });
+    sync::fence(std::memory_order_seq_cst);
+  }
+  void SrcuReadUnlock() {
+    sync::fence(std::memory_order_seq_cst);
+    At(Step::SrcuUnlock, [&] { return srcu_readers_.fetch_sub(1, std::memory_order_seq_cst) - 1; });
+  }
   void SynchronizeSrcu() {
     At(Step::SyncSrcu, [&] {
       sync::fence(std::memory_order_seq_cst);
@@ -120,12 +128,9 @@ class MmioVm {
       // mark_mmio_spte: the generation of the memslots *now* (re-read).
       const u64 gen = ReadGen(active());
       const u64 stored = p_.format.Make(p_.gfn, spte::kWritable, gen & ~kMemslotGenUpdateInProgress);
-      At(Step::WriteMmioSpte, [&] {
-        spte_.SetSpte(stored);
-        spte_ghost_.store(slots->ghost_version);
-        spte_epoch_.store(wrap_zaps_.load());
-        return stored;
-      });
+      spte_.SetSpte(stored, Step::WriteMmioSpte);  // one step, not a step inside a step
+      spte_ghost_.store(slots->ghost_version);
+      spte_epoch_.store(wrap_zaps_.load());
       CacheMmioInfo(slots, gen);
     }
     SrcuReadUnlock();

@@ -36,9 +36,10 @@ class Spte64 {
   // Initial value, before any other thread runs.
   void Init(u64 v) { w_.store(v, std::memory_order_relaxed); }
 
-  // __set_spte: WRITE_ONCE.
-  void SetSpte(u64 v) {
-    At(Step::WriteSpte, [&] {
+  // __set_spte: WRITE_ONCE. `step` names it where a caller's vocabulary is
+  // more precise (mark_mmio_spte: "write mmio spte").
+  void SetSpte(u64 v, Step step = Step::WriteSpte) {
+    At(step, [&] {
       w_.store(v, std::memory_order_release);  // [S1] table contents before link; pairs with [G1]
       return v;
     });

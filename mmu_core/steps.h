@@ -70,6 +70,8 @@ namespace mmu {
   X(LookupSlot, "lookup slot", "mmio", "search the memslots for the gfn")                             \
   X(PublishSlots, "publish slots", "mmio", "rcu_assign_pointer of the new memslots")                  \
   X(SyncSrcu, "synchronize srcu", "mmio", "wait for every reader of the old memslots")               \
+  X(SrcuLock, "srcu read lock", "mmio", "srcu_read_lock: a vCPU enters a read-side section")          \
+  X(SrcuUnlock, "srcu read unlock", "mmio", "srcu_read_unlock: the vCPU leaves it")                   \
   X(WriteMmioSpte, "write mmio spte", "mmio", "mark_mmio_spte stores an MMIO spte with a generation") \
   X(MmioHit, "mmio hit", "mmio", "handle_mmio_page_fault accepts a cached MMIO translation")
 
@@ -110,7 +112,26 @@ class StepHook {
 
 namespace detail {
 inline StepHook* g_step_hook = nullptr;
-}
+// Steps do not nest: a step is one shared access (or one indivisible group),
+// so that replay can order it and a recorder can list it where its access
+// happened. The native engine checks it (replay runs every scenario there);
+// under Relacy a failing execution is abandoned inside its step, so a flag
+// would outlive it.
+#if defined(MMU_BACKEND_NATIVE)
+inline thread_local bool tls_in_step = false;
+struct StepScope {
+  StepScope() {
+    sync::check(!tls_in_step, "a step inside a step (see At() in mmu_core/steps.h)");
+    tls_in_step = true;
+  }
+  ~StepScope() { tls_in_step = false; }
+  StepScope(const StepScope&) = delete;
+  StepScope& operator=(const StepScope&) = delete;
+};
+#else
+struct StepScope {};
+#endif
+}  // namespace detail
 
 // Installed before the threads of a run start, removed after they finish.
 inline void SetStepHook(StepHook* h) { detail::g_step_hook = h; }
@@ -125,10 +146,16 @@ auto At(Step s, Op&& op) {
   const int cpu = sync::this_cpu();
   h->before(cpu, s);
   if constexpr (std::is_void_v<decltype(op())>) {
-    op();
+    {
+      [[maybe_unused]] detail::StepScope scope;
+      op();
+    }
     h->after(cpu, s, 0);
   } else {
-    auto v = op();
+    auto v = [&] {
+      [[maybe_unused]] detail::StepScope scope;
+      return op();
+    }();
     if constexpr (std::is_pointer_v<decltype(v)>) {
       h->after(cpu, s, reinterpret_cast<std::uintptr_t>(v));
     } else {

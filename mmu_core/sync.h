@@ -220,8 +220,6 @@ class Mutex {
   void lock(Loc l = Loc::current()) { m_.lock(detail::Info(l)); }
   void unlock(Loc l = Loc::current()) { m_.unlock(detail::Info(l)); }
   bool try_lock(Loc l = Loc::current()) { return m_.try_lock(detail::Info(l)); }
-  // Relacy's mutex has no waiter count; a lock break always yields.
-  bool contended(Loc = Loc::current()) const { return true; }
 
  private:
   rl::mutex m_;
@@ -424,23 +422,18 @@ inline void pause(Loc = Loc::current()) {
 class Mutex {
  public:
   void lock(Loc = Loc::current()) {
-    waiters_.fetch_add(1, boost::memory_order_relaxed);
     for (;;) {
       if (!locked_.exchange(true, boost::memory_order_acquire)) break;
       while (locked_.load(boost::memory_order_relaxed)) pause();
     }
-    waiters_.fetch_sub(1, boost::memory_order_relaxed);
   }
   void unlock(Loc = Loc::current()) { locked_.store(false, boost::memory_order_release); }
   bool try_lock(Loc = Loc::current()) {
     return !locked_.load(boost::memory_order_relaxed) && !locked_.exchange(true, boost::memory_order_acquire);
   }
-  // spin_needbreak(): is anyone waiting for the lock?
-  bool contended(Loc = Loc::current()) const { return waiters_.load(boost::memory_order_relaxed) != 0; }
 
  private:
   boost::atomic<bool> locked_{false};
-  boost::atomic<int> waiters_{0};
 };
 
 // Ghost state: what a checker knows, not part of the protocol. Natively a

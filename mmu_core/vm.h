@@ -40,6 +40,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "mmu_core/mutations.h"
 #include "mmu_core/shadow_page.h"
@@ -351,9 +352,21 @@ class Vm {
   void ExitGuest(Vcpu& v) { v.mode().store(kOutsideGuestMode, std::memory_order_release); }
 
   // kvm_make_all_cpus_request; with wait, IPI every vCPU not outside guest
-  // mode (READING included) and wait until it is outside.
-  void MakeAllCpusRequest(std::uint32_t req, bool wait) {
-    for (int i = 0; i < p_.nr_vcpus; ++i) MakeRequest(*vcpus_[i], req);
+  // mode (READING included) and wait until it is outside. `request_step`
+  // names the setting of each vCPU's request bit, where a caller lists it
+  // (zap-all: "reload roots").
+  void MakeAllCpusRequest(std::uint32_t req, bool wait, std::optional<Step> request_step = std::nullopt) {
+    for (int i = 0; i < p_.nr_vcpus; ++i) {
+      Vcpu& v = *vcpus_[i];
+      if (request_step) {
+        At(*request_step, [&] {
+          MakeRequest(v, req);
+          return v.id();
+        });
+      } else {
+        MakeRequest(v, req);
+      }
+    }
     for (int i = 0; i < p_.nr_vcpus; ++i) {
       Vcpu& v = *vcpus_[i];
       // kvm_vcpu_exiting_guest_mode: [F1] fully ordered cmpxchg IN_GUEST -> EXITING.

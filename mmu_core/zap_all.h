@@ -30,11 +30,12 @@
 
 namespace mmu {
 
-// cond_resched_rwlock_write: drop and retake the lock if anyone waits for it
-// (under Relacy: always, so every lock break is explored). Returns whether
-// the lock was dropped.
+// cond_resched_rwlock_write: drop and retake the lock when someone waits for
+// it or when the scheduler wants the CPU (need_resched), which may be at any
+// time. The core always drops it, on every engine: every lock break the kernel
+// may take is a possible one here, and Relacy, native stress and replay agree
+// on where the breaks are (a replayed table lists them like the model did).
 inline bool CondReschedLock(sync::Mutex& lock) {
-  if (!lock.contended()) return false;
   At(Step::LockBreak, [&] { lock.unlock(); });
   sync::pause();
   LockMmu(lock);
@@ -74,7 +75,7 @@ inline void ZapAllFast(Vm& vm) {
   if (hold_slots) LockNamed(vm.slots_lock(), "slots_lock");
   LockMmu(vm.mmu_lock());
   vm.ToggleValidGen();
-  At(Step::ReloadRoots, [&] { vm.MakeAllCpusRequest(kReqFreeObsoleteRoots, /*wait=*/false); });
+  vm.MakeAllCpusRequest(kReqFreeObsoleteRoots, /*wait=*/false, Step::ReloadRoots);
   ZapObsoletePages(vm);
   vm.mmu_lock().unlock();
   if (hold_slots) vm.slots_lock().unlock();
