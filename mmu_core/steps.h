@@ -62,6 +62,7 @@ namespace mmu {
   X(ReloadRoots, "reload roots", "zap-all", "request every vCPU to free obsolete roots")               \
   X(ZapPage, "zap page", "zap-all", "prepare_zap one shadow page (unlink, mark invalid)")             \
   X(LockBreak, "lock break", "zap-all", "cond_resched_lock: drop and retake mmu_lock")                \
+  X(TakeLock, "take lock", "lock", "acquire mmu_lock or slots_lock (the CPU may wait inside)")         \
   X(LoadRoot, "load root", "zap-all", "a vCPU serves the reload request with a root of the current gen") \
   X(LinkPage, "link page", "zap-all", "the slow fault links a new child table under mmu_lock")        \
   /* MMIO generation */                                                                               \
@@ -165,13 +166,17 @@ auto At(Step s, Op&& op) {
   }
 }
 
-// Take a sleeping lock (mmu_lock, slots_lock), telling a hook that the CPU
-// may block here and on which lock.
+// Take a lock (mmu_lock, slots_lock) as the step "take lock", telling a hook
+// that the CPU may block inside it and on which lock. The step lists who got
+// the lock when, so a replayed table can give it to the CPU that got it in
+// the model (after a lock break, say).
 inline void LockNamed(sync::Mutex& m, const char* name, sync::Loc l = sync::Loc::current()) {
-  StepHook* h = detail::g_step_hook;
-  if (h != nullptr) h->blocking(sync::this_cpu(), name);
-  m.lock(l);
-  if (h != nullptr) h->unblocked(sync::this_cpu());
+  At(Step::TakeLock, [&] {
+    StepHook* h = detail::g_step_hook;
+    if (h != nullptr) h->blocking(sync::this_cpu(), name);
+    m.lock(l);
+    if (h != nullptr) h->unblocked(sync::this_cpu());
+  });
 }
 inline void LockMmu(sync::Mutex& m, sync::Loc l = sync::Loc::current()) { LockNamed(m, "mmu_lock", l); }
 
