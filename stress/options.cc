@@ -1,6 +1,7 @@
 // stress/options.cc: command-line parsing and checking for the stress driver.
 #include "stress/options.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdlib>
 
@@ -75,7 +76,18 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   app.add_option("--scenario", o.scenario, "scenario name (see --list), or 'all'");
   app.add_option("--mutation", o.mutation, "catalogue mutation to inject (e.g. M2.4), or 'none'");
   app.add_option("--config", o.config, "member of the family: an index, key=value pairs, or 'all' (rotated)");
-  app.add_option("--threads", o.threads, "worker threads: a multiple of the scenario's CPUs (copies run side by side)");
+  app.add_option("--threads", o.threads, "worker threads: a multiple of the scenario's CPUs (copies run side by side)")
+      ->check(
+          [](const std::string& text) {
+            // CLI11 clamps an out-of-range integer; name what was typed instead.
+            long long n = 0;
+            const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+            if (ec == std::errc::result_out_of_range) {
+              return fmt::format("{} is not a thread count (1 to {})", text, kMaxThreads);
+            }
+            return std::string();
+          },
+          "THREADS");
   app.add_option("--seconds", o.seconds, fmt::format("time budget (default {:g} s when --ops is not given)",
                                                      kDefaultSeconds));
   app.add_option("--ops", o.ops, "round budget (with --seconds: whichever ends first)");

@@ -167,6 +167,8 @@ int BadInputs(const std::string& stress, const std::string& kill_matrix) {
       {{"--scenario", "split-pnp", "--ops", "many"}, "--ops"},
       {{"--scenario", "split-pnp", "--seconds", "nan"}, "--seconds nan is not a duration"},
       {{"--scenario", "split-pnp", "--threads", "100000"}, "--threads 100000 is not a thread count (1 to 256)"},
+      {{"--scenario", "split-pnp", "--threads", "99999999999999999999"},
+       "--threads: 99999999999999999999 is not a thread count (1 to 256)"},
       {{"--scenario", "split-pnp", "--max-delay-ns", "5000000"}, "--max-delay-ns 5000000 is too long"},
       {{"--scenario", "split-pnp", "--max-delay-ns", "-1"}, "'-1' is negative"},
       {{"--scenario", "split-pnp", "--seed", "-1"}, "'-1' is negative"},
