@@ -109,8 +109,6 @@ class SplitReadRace {
   sync::Var<u64> seen_;
 };
 
-
-
 // ---------------------------------------------------------------------------
 // split-tear: CPU 0 reads locklessly while CPU 1 clears a present spte (§2a).
 // Paolo's table: the reader may see the new low word and the old high word;

@@ -78,8 +78,7 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
   }
   void blocking(int cpu, const char* lock) override {
     std::unique_lock l(m_);
-    lock_[cpu] = lock;
-    Note(cpu, EventKind::kWaitsForLock);
+    Note(cpu, EventKind::kWaitsForLock, lock);
     seq_.Blocking(cpu, lock);
     blocked_since_ = Clock::now();
     Progress();
@@ -87,7 +86,7 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
   void unblocked(int cpu) override {
     std::unique_lock l(m_);
     seq_.Unblocked(cpu);
-    Note(cpu, EventKind::kGotLock);
+    Note(cpu, EventKind::kGotLock, seq_.LockOf(cpu));
     Progress();
     cv_.wait(l, [&] { return free_ || seq_.MayRun(cpu); });
   }
@@ -155,9 +154,9 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
   }
 
  private:
-  void Note(int cpu, EventKind kind) {
+  void Note(int cpu, EventKind kind, const char* lock) {
     const StepPlace p = seq_.Note();
-    log_.Add(Event{p.turn, p.ordinal, cpu, kind, Step::ReadCount, -1, 0, p.after_table, lock_[cpu] != nullptr ? lock_[cpu] : "mmu_lock"});
+    log_.Add(Event{p.turn, p.ordinal, cpu, kind, Step::ReadCount, -1, 0, p.after_table, lock});
   }
 
   void Progress() {
@@ -185,7 +184,6 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
   bool free_ = false;
   bool timed_out_ = false;
   int last_row_ = -1;
-  const char* lock_[kMaxCpus] = {};  // the lock each CPU last waited for
   Clock::time_point last_progress_;
   Clock::time_point blocked_since_;
 };

@@ -101,14 +101,13 @@ class RelacyReplay final : public StepHook {
   }
   void blocking(int cpu, const char* lock) override {
     const StepPlace p = seq_.Note();
-    lock_[cpu] = lock;
     log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kWaitsForLock, Step::ReadCount, -1, 0, p.after_table, lock});
     seq_.Blocking(cpu, lock);
   }
   void unblocked(int cpu) override {
     seq_.Unblocked(cpu);
     const StepPlace p = seq_.Note();
-    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kGotLock, Step::ReadCount, -1, 0, p.after_table, lock_[cpu] != nullptr ? lock_[cpu] : "mmu_lock"});
+    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kGotLock, Step::ReadCount, -1, 0, p.after_table, seq_.LockOf(cpu)});
     Wait(cpu, [&] { return seq_.MayRun(cpu); });
   }
 
@@ -291,7 +290,6 @@ class RelacyReplay final : public StepHook {
   std::unique_ptr<ExecutionSummary<1024, 64>> summary_;
   std::uint64_t executions_ = 0;
   std::uint64_t derailed_ = 0;
-  const char* lock_[kMaxCpus] = {};  // the lock each CPU last waited for
   SeqFailure first_failure_;
   const char* stop_ = nullptr;
   std::chrono::steady_clock::time_point deadline_;

@@ -89,6 +89,7 @@ class Sequencer {
     for (int c = 0; c < kMaxCpus; ++c) {
       finished_[c] = c >= p.cpus;
       blocked_[c] = false;
+      lock_[c] = nullptr;
       last_row_[c] = -1;
       next_[c] = NextRowOf(c, 0);
     }
@@ -173,6 +174,8 @@ class Sequencer {
     Changed();
   }
   bool Blocked(int cpu) const { return blocked_[cpu]; }
+  // The lock the CPU waits for, or last waited for.
+  const char* LockOf(int cpu) const { return lock_[cpu] != nullptr ? lock_[cpu] : "mmu_lock"; }
 
   // The CPU holding the turn waits for a lock. The engines call
   // BreakLockWait() once they know the lock cannot come in this turn.
@@ -261,7 +264,7 @@ class Sequencer {
     failure_.row = row;
     failure_.cpu = cpu;
     failure_.since = cpu >= 0 ? last_row_[cpu] : -1;
-    if (cpu >= 0 && blocked_[cpu]) failure_.lock = lock_[cpu];
+    if (cpu >= 0 && blocked_[cpu]) failure_.lock = LockOf(cpu);
     for (int c = 0; c < kMaxCpus; ++c) failure_.waiting[c] = c < plan_.cpus ? WaitingAt(c) : -1;
   }
 
