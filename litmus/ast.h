@@ -109,7 +109,9 @@ struct Cond {
   Kind kind = Kind::kTrue;
   SourcePos pos;
   StateRef lhs;  // kEq, kNe
-  Value rhs;     // kEq, kNe
+  Value rhs;     // kEq, kNe: a value ...
+  bool rhs_is_ref = false;
+  StateRef rhs_ref;  // ... or, when rhs_is_ref, another register (`0:r1=1:r2`)
   std::vector<Cond> args;  // kNot (1), kAnd, kOr (2)
 };
 

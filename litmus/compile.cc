@@ -13,8 +13,8 @@ bool EvalCond(const CondNode& c, const int64_t* state) {
   switch (c.kind) {
     case Cond::Kind::kTrue: return true;
     case Cond::Kind::kFalse: return false;
-    case Cond::Kind::kEq: return state[c.slot] == c.value;
-    case Cond::Kind::kNe: return state[c.slot] != c.value;
+    case Cond::Kind::kEq: return state[c.slot] == (c.rhs_slot >= 0 ? state[c.rhs_slot] : c.value);
+    case Cond::Kind::kNe: return state[c.slot] != (c.rhs_slot >= 0 ? state[c.rhs_slot] : c.value);
     case Cond::Kind::kNot: return !EvalCond(c.args[0], state);
     case Cond::Kind::kAnd: return EvalCond(c.args[0], state) && EvalCond(c.args[1], state);
     case Cond::Kind::kOr: return EvalCond(c.args[0], state) || EvalCond(c.args[1], state);
@@ -220,6 +220,12 @@ class Compiler {
         if (Find(p, prm.name) < 0) AddLocation(&p, prm.name, prm.pos);
       }
     }
+    // A location named only as an init value (`p=y;`) exists too, as in herd7.
+    for (const InitItem& it : t_.init) {
+      if (it.has_value && it.value.is_address && Find(p, it.value.location) < 0) {
+        AddLocation(&p, it.value.location, it.value.pos);
+      }
+    }
     for (const InitItem& it : t_.init) {
       if (it.thread >= 0 || !it.has_value) continue;
       p.locations[Find(p, it.name)].init = ResolveValue(p, it.value);
@@ -236,7 +242,7 @@ class Compiler {
       if (regs_[it.thread].count(it.name)) Fail(t_, it.pos, "register `" + it.name + "` initialised twice");
       regs_[it.thread][it.name] = th.nregs++;
       th.reg_names.push_back(it.name);
-      th.reg_init.emplace_back(regs_[it.thread][it.name], ResolveValue(p, it.value));
+      th.reg_init.emplace_back(regs_[it.thread][it.name], it.has_value ? ResolveValue(p, it.value) : 0);
     }
     for (size_t i = 0; i < t_.processes.size(); ++i) {
       p.threads[i].name = "P" + std::to_string(i);
@@ -288,7 +294,8 @@ class Compiler {
         if (op.addr.is_reg || !(data_access || lock_op)) continue;
         const Location& loc = p.locations[op.addr.v - kAddrBase];
         if (data_access && loc.is_lock) {
-          Fail(t_, op.pos, "`" + loc.name + "` is a spinlock; " + op.primitive + "() may not access it");
+          Fail(t_, op.pos, "`" + loc.name + "` is a spinlock; " + op.primitive + (op.plain ? "" : "()") +
+                               " may not access it");
         }
       }
     }
@@ -323,7 +330,10 @@ class Compiler {
   }
 
   static void CollectRefs(const Cond& c, std::vector<StateRef>* out) {
-    if (c.kind == Cond::Kind::kEq || c.kind == Cond::Kind::kNe) out->push_back(c.lhs);
+    if (c.kind == Cond::Kind::kEq || c.kind == Cond::Kind::kNe) {
+      out->push_back(c.lhs);
+      if (c.rhs_is_ref) out->push_back(c.rhs_ref);
+    }
     for (const Cond& a : c.args) CollectRefs(a, out);
   }
 
@@ -357,7 +367,11 @@ class Compiler {
     n.kind = c.kind;
     if (c.kind == Cond::Kind::kEq || c.kind == Cond::Kind::kNe) {
       n.slot = SlotOf(p, c.lhs);
-      n.value = ResolveValue(p, c.rhs);
+      if (c.rhs_is_ref) {
+        n.rhs_slot = SlotOf(p, c.rhs_ref);
+      } else {
+        n.value = ResolveValue(p, c.rhs);
+      }
     }
     for (const Cond& a : c.args) n.args.push_back(CompileCond(p, a));
     return n;
@@ -465,9 +479,18 @@ Val ThreadCompiler::Lower(const Expr& e) {
     }
     case Expr::Kind::kAddrOf:
       Fail(e.pos, "`&` is not needed: parameters are already pointers (write `" + e.name + "`)");
-    case Expr::Kind::kDeref:
-      Fail(e.pos, "`*` is only allowed as the first argument of READ_ONCE(), WRITE_ONCE(), smp_store_mb(), "
-                  "rcu_dereference() and rcu_assign_pointer()");
+    case Expr::Kind::kDeref: {
+      // A plain (unmarked) read: LKMM's Plain, run as a relaxed load by the
+      // C++ engines.
+      Val addr = Address(e, "a plain read", /*lvalue=*/true);
+      Op op;
+      op.pos = e.pos;
+      op.primitive = "a plain read";
+      op.code = OpCode::kLoad;
+      op.order = MemOrder::kRelaxed;
+      op.plain = true;
+      return EmitMem(op, addr, nullptr, nullptr, true);
+    }
     case Expr::Kind::kUnary: {
       Val a = Lower(e.args[0]);
       AluOp op = e.op == "-" ? AluOp::kNeg : e.op == "!" ? AluOp::kNot : AluOp::kBitNot;
@@ -590,10 +613,11 @@ Val ThreadCompiler::LowerCall(const Expr& e, bool want_value) {
   auto no_value = [&]() {
     if (want_value) Fail(e.pos, n + "() does not return a value");
   };
-  auto fence = [&](FenceKind k) {
+  auto fence = [&](FenceKind k, LkmmFence lk) {
     Op f;
     f.code = OpCode::kFence;
     f.fence = k;
+    f.lkmm_fence = lk;
     f.pos = e.pos;
     f.primitive = n;
     Emit(f);
@@ -609,6 +633,16 @@ Val ThreadCompiler::LowerCall(const Expr& e, bool want_value) {
     op.order = (n == "smp_load_acquire" || n == "atomic_read_acquire") ? MemOrder::kAcquire : MemOrder::kRelaxed;
     return EmitMem(op, addr, nullptr, nullptr, true);
   }
+  if (n == "__plain_store") {  // `*x = v;` (the parser's name for it)
+    Val addr = Address(e.args[0], "a plain write", true);
+    Val v = Lower(e.args[1]);
+    op.primitive = "a plain write";
+    op.code = OpCode::kStore;
+    op.order = MemOrder::kRelaxed;
+    op.plain = true;
+    EmitMem(op, addr, &v, nullptr, false);
+    return {Imm(0), {}};
+  }
   if (n == "WRITE_ONCE" || n == "rcu_assign_pointer" || n == "smp_store_mb" || n == "smp_store_release" ||
       n == "atomic_set" || n == "atomic_set_release") {
     CheckArgs(e, 2);
@@ -621,16 +655,87 @@ Val ThreadCompiler::LowerCall(const Expr& e, bool want_value) {
                    ? MemOrder::kRelease
                    : MemOrder::kRelaxed;
     EmitMem(op, addr, &v, nullptr, false);
-    if (n == "smp_store_mb") fence(FenceKind::kMb);
+    if (n == "smp_store_mb") fence(FenceKind::kMb, LkmmFence::kMb);
     return {Imm(0), {}};
   }
-  if (n == "smp_mb" || n == "smp_rmb" || n == "smp_wmb" || n == "smp_mb__before_atomic" ||
-      n == "smp_mb__after_atomic" || n == "smp_mb__after_spinlock" || n == "barrier") {
+  static const std::pair<const char*, LkmmFence> kFences[] = {
+      {"smp_mb", LkmmFence::kMb},
+      {"smp_rmb", LkmmFence::kRmb},
+      {"smp_wmb", LkmmFence::kWmb},
+      {"smp_mb__before_atomic", LkmmFence::kBeforeAtomic},
+      {"smp_mb__after_atomic", LkmmFence::kAfterAtomic},
+      {"smp_mb__after_spinlock", LkmmFence::kAfterSpinlock},
+      {"smp_mb__after_unlock_lock", LkmmFence::kAfterUnlockLock},
+      {"smp_mb__after_srcu_read_unlock", LkmmFence::kAfterSrcuReadUnlock},
+      {"barrier", LkmmFence::kBarrier}};
+  for (const auto& [name, lk] : kFences) {
+    if (n != name) continue;
     CheckArgs(e, 0);
     no_value();
-    if (n == "barrier") return {Imm(0), {}};  // a compiler barrier orders nothing between CPUs
-    fence(n == "smp_rmb" ? FenceKind::kRmb : n == "smp_wmb" ? FenceKind::kWmb : FenceKind::kMb);
+    if (lk == LkmmFence::kBarrier) {
+      // A compiler barrier orders nothing between CPUs; LKMM still sees it
+      // (it bounds `mixed-accesses`).
+      Op nop;
+      nop.code = OpCode::kNop;
+      nop.lkmm_fence = lk;
+      nop.pos = e.pos;
+      nop.primitive = n;
+      Emit(nop);
+      return {Imm(0), {}};
+    }
+    fence(lk == LkmmFence::kRmb ? FenceKind::kRmb : lk == LkmmFence::kWmb ? FenceKind::kWmb : FenceKind::kMb, lk);
     return {Imm(0), {}};
+  }
+  auto lkmm_only = [&]() {
+    if (prog_.lkmm_only.empty()) {
+      prog_.lkmm_only = n + "()";
+      prog_.lkmm_only_pos = e.pos;
+    }
+  };
+  if (n == "srcu_read_lock" || n == "srcu_down_read") {
+    CheckArgs(e, 1);
+    lkmm_only();
+    Val addr = Address(e.args[0], n, false);
+    op.code = OpCode::kSrcuLock;
+    return EmitMem(op, addr, nullptr, nullptr, true);
+  }
+  if (n == "srcu_read_unlock" || n == "srcu_up_read") {
+    CheckArgs(e, 2);
+    no_value();
+    lkmm_only();
+    Val addr = Address(e.args[0], n, false);
+    Val v = Lower(e.args[1]);
+    op.code = OpCode::kSrcuUnlock;
+    EmitMem(op, addr, &v, nullptr, false);
+    return {Imm(0), {}};
+  }
+  if (n == "synchronize_srcu" || n == "synchronize_srcu_expedited") {
+    CheckArgs(e, 1);
+    no_value();
+    lkmm_only();
+    Val addr = Address(e.args[0], n, false);
+    op.code = OpCode::kSyncSrcu;
+    EmitMem(op, addr, nullptr, nullptr, false);
+    return {Imm(0), {}};
+  }
+  if (n == "spin_is_locked") {
+    CheckArgs(e, 1);
+    lkmm_only();
+    Val addr = Address(e.args[0], n, false);
+    if (addr.op.is_reg) Fail(e.args[0].pos, n + "() needs a lock parameter, not a register");
+    prog_.locations[addr.op.v - kAddrBase].is_lock = true;
+    op.code = OpCode::kIsLocked;
+    return EmitMem(op, addr, nullptr, nullptr, true);
+  }
+  if (n == "atomic_add_unless") {
+    CheckArgs(e, 3);
+    lkmm_only();
+    Val addr = Address(e.args[0], n, false);
+    Val a = Lower(e.args[1]);
+    Val u = Lower(e.args[2]);
+    op.code = OpCode::kAddUnless;
+    op.order = MemOrder::kMb;
+    return EmitMem(op, addr, &a, &u, true);
   }
   if (n == "spin_lock" || n == "spin_unlock" || n == "spin_trylock") {
     CheckArgs(e, 1);
@@ -712,6 +817,7 @@ Val ThreadCompiler::LowerCall(const Expr& e, bool want_value) {
       op.rmw = rmw;
       op.ret_new = ret || and_test || negative;
       op.order = returns ? order : MemOrder::kRelaxed;
+      op.noreturn = !returns;
       Val r = EmitMem(op, addr, &v, nullptr, true);
       if (!and_test && !negative) return returns ? r : Val{Imm(0), {}};
       int dst = NewTemp(e.pos);

@@ -210,6 +210,16 @@ bool Interpret(const Program& p, const Thread& th, Backend& be, int64_t* regs) {
         }
         be.SyncRcu();
         break;
+      case OpCode::kNop:
+        break;
+      case OpCode::kSrcuLock:
+      case OpCode::kSrcuUnlock:
+      case OpCode::kSyncSrcu:
+      case OpCode::kIsLocked:
+      case OpCode::kAddUnless:
+        // Program::lkmm_only keeps such a test away from this interpreter.
+        be.Fail(op, op.primitive + "() is modelled by the LKMM engine only");
+        return false;
     }
   }
   if (held != 0 || rcu_nesting != 0) {

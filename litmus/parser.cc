@@ -111,6 +111,34 @@ class Lexer {
     return t;
   }
 
+  // Inside the init block `(*` starts a comment too (herd7 allows them
+  // there; no init item starts with `(`).
+  void SetInitBlock(bool on) { init_block_ = on; }
+
+  // herd7 ignores the lines between the header and the init block (diy's
+  // metadata: `Hash=...`, `Cycle=...`, `Relax=...`); each must be
+  // `key=value`. Stops at `{`.
+  void SkipMetadataLines() {
+    for (;;) {
+      SkipBlanksAndComments();
+      if (AtEnd() || Peek() == '{') return;
+      SourcePos p = Pos();
+      size_t key = 0;
+      while (!AtEnd() && (std::isalnum(static_cast<unsigned char>(Peek())) || Peek() == '_' || Peek() == '-' ||
+                          Peek() == '.')) {
+        Advance();
+        ++key;
+      }
+      while (!AtEnd() && (Peek() == ' ' || Peek() == '\t')) Advance();
+      if (key == 0 || AtEnd() || Peek() != '=') return;  // not metadata: the parser reports what it finds
+      (void)p;
+      while (!AtEnd() && Peek() != '\n') {
+        if (Peek() == '\0') Fail(Pos(), "unexpected NUL byte");
+        Advance();
+      }
+    }
+  }
+
   // Text of every top-level (* ... *) comment, for the Result: line.
   const std::vector<std::pair<SourcePos, std::string>>& comments() const { return comments_; }
 
@@ -185,7 +213,7 @@ class Lexer {
       }
       // OCaml-style comments exist only outside braces: inside a process body
       // `(*x)` is a dereference.
-      if (depth_ == 0 && Peek() == '(' && PeekAt(1) == '*') {
+      if ((depth_ == 0 || init_block_) && Peek() == '(' && PeekAt(1) == '*') {
         SourcePos p = Pos();
         Advance();
         Advance();
@@ -217,6 +245,7 @@ class Lexer {
   int line_ = 1;
   int col_ = 1;
   int depth_ = 0;
+  bool init_block_ = false;
   std::vector<std::pair<SourcePos, std::string>> comments_;
 };
 
@@ -238,6 +267,7 @@ class Parser {
     Test t;
     t.file = file_;
     lex_.ReadHeader(&t.name, &t.name_pos);
+    lex_.SkipMetadataLines();
     Bump();
     // Anything between the header and the init block is ignored by herd
     // (architecture-specific directives); we only allow comments there.
@@ -303,6 +333,7 @@ class Parser {
   // ---- init block ------------------------------------------------------
 
   void ParseInit(Test* t) {
+    lex_.SetInitBlock(true);
     Bump();  // {
     while (!IsPunct("}")) {
       if (tok_.kind == Token::Kind::kEnd) Fail(tok_.pos, "unterminated init block: expected `}`");
@@ -315,6 +346,7 @@ class Parser {
         Fail(tok_.pos, "expected `;` or `}` after an init item, found " + Describe(tok_));
       }
     }
+    lex_.SetInitBlock(false);
     Bump();  // }
   }
 
@@ -330,6 +362,19 @@ class Parser {
       while (tok_.kind == Token::Kind::kIdent || IsPunct("*")) {
         if (tok_.kind == Token::Kind::kIdent) words.emplace_back(tok_.text, tok_.pos);
         Bump();
+      }
+      if (tok_.kind == Token::Kind::kInt && !words.empty()) {
+        // `int 0:r1;` / `int *1:r2 = x;`: a typed register.
+        for (const auto& [w, at] : words) {
+          if (!IsTypeWord(w)) Fail(at, "unknown type `" + w + "` in the init block");
+        }
+        ParseProcessRegister(&item.thread, &item.name, &item.pos);
+        if (IsPunct("=")) {
+          Bump();
+          item.has_value = true;
+          item.value = ParseValue(/*allow_atomic_init=*/true);
+        }
+        return item;
       }
       if (words.empty()) Fail(tok_.pos, "expected a location name in the init block, found " + Describe(tok_));
       item.name = words.back().first;
@@ -495,7 +540,18 @@ class Parser {
       return;
     }
     if (IsPunct("*")) {
-      Fail(tok_.pos, "plain access to shared memory is not supported; use READ_ONCE()/WRITE_ONCE()");
+      // `*x = v;`: a plain write, carried as a call the compiler knows.
+      Expr target = ParseUnary();
+      Expect("=", "after the target of a plain write");
+      s.kind = Stmt::Kind::kExpr;
+      s.expr.kind = Expr::Kind::kCall;
+      s.expr.pos = s.pos;
+      s.expr.name = "__plain_store";
+      s.expr.args.push_back(std::move(target));
+      s.expr.args.push_back(ParseExpr());
+      Expect(";", "after a plain write");
+      out->push_back(std::move(s));
+      return;
     }
     if (tok_.kind == Token::Kind::kIdent) {
       Token name = tok_;
@@ -768,6 +824,19 @@ class Parser {
       }
       Bump();
       c.rhs = ParseValue(false);
+      if (IsPunct(":") && !c.rhs.is_address && c.rhs.number >= 0) {
+        // `0:r1=1:r2`: compares two registers.
+        Token n;
+        n.kind = Token::Kind::kInt;
+        n.value = c.rhs.number;
+        n.text = std::to_string(c.rhs.number);
+        n.pos = c.rhs.pos;
+        c.rhs_is_ref = true;
+        c.rhs_ref.pos = c.rhs.pos;
+        c.rhs_ref.thread = ThreadNumber(n);
+        Bump();
+        c.rhs_ref.name = ExpectIdent("a register name");
+      }
     }
     Leave();
     return c;

@@ -66,6 +66,19 @@ enum class OpCode : uint8_t {
   kRcuLock,     // rcu_read_lock()
   kRcuUnlock,   // rcu_read_unlock()
   kSyncRcu,     // synchronize_rcu()
+  // Only the LKMM engine runs these (Program::lkmm_only names the first):
+  kNop,         // barrier(): no code, an LKMM fence event for `barrier`
+  kSrcuLock,    // r[dst] = srcu_read_lock(addr): a read of the srcu_struct
+  kSrcuUnlock,  // srcu_read_unlock(addr, a): a write of the index a
+  kSyncSrcu,    // synchronize_srcu(addr)
+  kIsLocked,    // r[dst] = spin_is_locked(addr)
+  kAddUnless,   // r[dst] = atomic_add_unless(addr, a, b): add a unless *addr == b
+};
+
+// The fence an op stands for in LKMM (linux-kernel.def), finer than the
+// FenceKind the C++ engines run.
+enum class LkmmFence : uint8_t {
+  kNone, kMb, kRmb, kWmb, kBeforeAtomic, kAfterAtomic, kAfterSpinlock, kAfterUnlockLock, kAfterSrcuReadUnlock, kBarrier,
 };
 
 struct Operand {
@@ -80,6 +93,9 @@ struct Op {
   RmwOp rmw = RmwOp::kXchg;
   AluOp alu = AluOp::kMov;
   bool ret_new = false;
+  bool plain = false;     // an unmarked C access (`*x`, `*x = v`)
+  bool noreturn = false;  // an atomic RMW that returns no value (LKMM's Noreturn)
+  LkmmFence lkmm_fence = LkmmFence::kNone;
   int dst = -1;
   int target = -1;
   Operand addr, a, b;
@@ -127,6 +143,7 @@ struct CondNode {
   Cond::Kind kind = Cond::Kind::kTrue;
   int slot = 0;       // kEq/kNe: index into the state
   int64_t value = 0;  // kEq/kNe
+  int rhs_slot = -1;  // kEq/kNe: compare with this slot instead of `value`
   std::vector<CondNode> args;
 };
 
@@ -145,6 +162,11 @@ struct Program {
   int nlocks = 0;               // locations with is_lock, numbered by lock_slot
   std::vector<int> lock_slot;   // per location: slot or -1
   bool uses_rcu = false;
+  // The first primitive that only the LKMM engine models (SRCU,
+  // spin_is_locked(), atomic_add_unless()), with its position; empty when
+  // Relacy and the native engine can run the test too.
+  std::string lkmm_only;
+  SourcePos lkmm_only_pos;
 };
 
 bool EvalCond(const CondNode& c, const int64_t* state);
