@@ -73,10 +73,9 @@
 #undef malloc
 #undef free
 
-// Relacy replaces operator new and the unsized operator delete, but not the
-// sized deletes C++14 code calls, which would hand Relacy's blocks to libc.
-void operator delete(void* p, std::size_t) noexcept { ::operator delete(p); }
-void operator delete[](void* p, std::size_t) noexcept { ::operator delete[](p); }
+// Relacy replaces operator new and the unsized operator delete only; this
+// file is built with RELACY_COPTS (-fno-sized-deallocation, BUILD), so no
+// sized delete reaches libc with Relacy's blocks.
 
 namespace litmus {
 namespace {

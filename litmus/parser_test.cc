@@ -218,28 +218,47 @@ TEST_CASE("state_table_counts_and_sorts") {
   CHECK(added < 64);  // refuses instead of allocating
 }
 
-TEST_CASE("judge_classifies_and_explains_disagreements") {
-  Program p = MustCompile(kSb);
-  StateTable model(2, 16, false), native(2, 16, true);
+TEST_CASE("judge_takes_lkmm_as_the_verdict_and_relacy_as_a_second_opinion") {
+  Program p = MustCompile(kSb);  // declared Sometimes
+  StateTable lkmm(2, 16, false), relacy(2, 16, false), native(2, 16, true);
   int64_t s00[] = {0, 0}, s01[] = {0, 1}, s11[] = {1, 1};
-  model.Add(s01);
-  model.Add(s11);
+  lkmm.Add(s01);
+  lkmm.Add(s11);
+  relacy.Add(s01);
+  relacy.Add(s11);
+  relacy.Add(s00);
   native.Add(s01, 10);
-  Judgement j = Judge(p, {}, &model, &native);
-  REQUIRE(j.model);
-  CHECK(*j.model == Verdict::kNever);
-  CHECK(j.status == Status::kFail);  // declared Sometimes, no gap to explain it
-  std::vector<Gap> gaps = {Gap{GapKind::kLoadBuffering, {1, 1}, "x"}};
-  CHECK(Judge(p, gaps, &model, &native).status == Status::kGap);
-  model.Add(s00);
+  Judgement j = Judge(p, &lkmm, &relacy, &native);
+  REQUIRE(j.lkmm);
+  CHECK(*j.lkmm == Verdict::kNever);
+  CHECK(*j.relacy == Verdict::kSometimes);
+  CHECK(j.status == Status::kFail);  // LKMM contradicts the declared Sometimes
+  REQUIRE(j.relacy_only.size() == 1);
+  CHECK(j.relacy_only[0] == std::vector<int64_t>{0, 0});
+  lkmm.Add(s00);
   native.Add(s00, 3);
-  Judgement ok = Judge(p, {}, &model, &native);
+  Judgement ok = Judge(p, &lkmm, &relacy, &native);
   CHECK(ok.status == Status::kOk);
+  CHECK(ok.relacy_only.empty());
   CHECK(ok.observed_hits == 3);
   CHECK(ok.observed_total == 13);
+  // Hardware doing what LKMM forbids is a failure whatever was declared.
+  StateTable lk2(2, 16, false);
+  lk2.Add(s01);
+  CHECK(Judge(p, &lk2, nullptr, &native).status == Status::kFail);
   CHECK(Classify(0, 5) == Verdict::kNever);
   CHECK(Classify(5, 5) == Verdict::kAlways);
   CHECK(Classify(2, 5) == Verdict::kSometimes);
+}
+
+TEST_CASE("judge_without_result_line_says_so") {
+  Program p = MustCompile("C t\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=1)\n");
+  StateTable lkmm(1, 16, false);
+  int64_t s1[] = {1};
+  lkmm.Add(s1);
+  Judgement j = Judge(p, &lkmm, nullptr, nullptr);
+  CHECK(j.status == Status::kUndeclared);
+  CHECK(std::string(StatusName(j.status)) == "no declared result");
 }
 
 }  // namespace

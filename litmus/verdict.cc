@@ -7,7 +7,7 @@ namespace litmus {
 const char* StatusName(Status s) {
   switch (s) {
     case Status::kOk: return "ok";
-    case Status::kGap: return "gap";
+    case Status::kUndeclared: return "no declared result";
     case Status::kFail: return "FAIL";
     case Status::kError: return "ERROR";
   }
@@ -23,29 +23,39 @@ namespace {
 
 bool PassesFilter(const Program& p, const int64_t* s) { return !p.filter || EvalCond(*p.filter, s); }
 
+Verdict VerdictOf(const Program& p, const StateTable& t) {
+  uint64_t hits = 0, total = 0;
+  for (const auto& [state, count] : t.Sorted()) {
+    if (!PassesFilter(p, state.data())) continue;
+    ++total;
+    hits += EvalCond(p.condition, state.data());
+  }
+  return Classify(hits, total);
+}
+
 }  // namespace
 
-Judgement Judge(const Program& p, const std::vector<Gap>& gaps, const StateTable* model, const StateTable* native) {
+Judgement Judge(const Program& p, const StateTable* lkmm, const StateTable* relacy, const StateTable* native) {
   Judgement j;
-  const bool gapped = !gaps.empty();
-  // Every gap makes the model miss outcomes, never invent them, so a gap can
-  // explain only a disagreement caused by missing states.
-  auto disagree = [&](const std::string& note, bool missing_states) {
+  auto fail = [&](const std::string& note) {
     j.notes.push_back(note);
-    Status s = gapped && missing_states ? Status::kGap : Status::kFail;
-    if (s == Status::kFail || j.status == Status::kOk) j.status = s;
+    j.status = Status::kFail;
   };
-  if (model) {
-    uint64_t hits = 0, total = 0;
-    for (const auto& [state, count] : model->Sorted()) {
-      if (!PassesFilter(p, state.data())) continue;
-      ++total;
-      hits += EvalCond(p.condition, state.data());
+  if (lkmm) {
+    j.lkmm = VerdictOf(p, *lkmm);
+    if (p.declared && *p.declared != *j.lkmm) {
+      fail(std::string("declared ") + VerdictName(*p.declared) + " but LKMM says " + VerdictName(*j.lkmm));
     }
-    j.model = Classify(hits, total);
-    if (p.declared && *p.declared != *j.model) {
-      disagree(std::string("declared ") + VerdictName(*p.declared) + " but the model says " + VerdictName(*j.model),
-               *p.declared == Verdict::kSometimes);
+  }
+  if (relacy) {
+    j.relacy = VerdictOf(p, *relacy);
+    if (lkmm) {
+      for (const auto& [state, count] : relacy->Sorted()) {
+        if (PassesFilter(p, state.data()) && !lkmm->Contains(state.data())) j.relacy_only.push_back(state);
+      }
+      for (const auto& [state, count] : lkmm->Sorted()) {
+        if (PassesFilter(p, state.data()) && !relacy->Contains(state.data())) j.lkmm_only.push_back(state);
+      }
     }
   }
   if (native) {
@@ -54,26 +64,18 @@ Judgement Judge(const Program& p, const std::vector<Gap>& gaps, const StateTable
       j.observed_total += count;
       bool hit = EvalCond(p.condition, state.data());
       if (hit) j.observed_hits += count;
-      if (hit && p.declared == Verdict::kNever) {
-        // Real hardware did it, so no gap can excuse a declared Never.
-        disagree("declared Never but observed " + FormatState(p, state.data()) + " (" + std::to_string(count) +
-                     " times)",
-                 false);
-      }
-      if (model && !model->Contains(state.data())) {
-        ++j.unexplained_states;
-        disagree("observed " + FormatState(p, state.data()) + " (" + std::to_string(count) +
-                 " times), which the model never reaches",
-                 true);
+      if (lkmm && !lkmm->Contains(state.data())) {
+        fail("observed " + FormatState(p, state.data()) + " (" + std::to_string(count) +
+             " times), which LKMM forbids");
+      } else if (hit && p.declared == Verdict::kNever) {
+        fail("declared Never but observed " + FormatState(p, state.data()) + " (" + std::to_string(count) + " times)");
       }
     }
-    if (!model && p.declared) {
-      // Without the model, an observation can still refute Never or Always.
-      if (*p.declared == Verdict::kAlways && j.observed_hits < j.observed_total) {
-        disagree("declared Always but observed a state that does not satisfy the condition", false);
-      }
+    if (p.declared == Verdict::kAlways && j.observed_hits < j.observed_total) {
+      fail("declared Always but observed a state that does not satisfy the condition");
     }
   }
+  if (!p.declared && j.status == Status::kOk) j.status = Status::kUndeclared;
   return j;
 }
 
@@ -87,8 +89,10 @@ std::string FormatCond(const Program& p, const CondNode& c) {
   switch (c.kind) {
     case Cond::Kind::kTrue: return "true";
     case Cond::Kind::kFalse: return "false";
-    case Cond::Kind::kEq: return p.observed[c.slot].name + "=" + FormatValue(p, c.value);
-    case Cond::Kind::kNe: return p.observed[c.slot].name + "!=" + FormatValue(p, c.value);
+    case Cond::Kind::kEq:
+    case Cond::Kind::kNe:
+      return p.observed[c.slot].name + (c.kind == Cond::Kind::kEq ? "=" : "!=") +
+             (c.rhs_slot >= 0 ? p.observed[c.rhs_slot].name : FormatValue(p, c.value));
     case Cond::Kind::kNot: return "~" + paren(c.args[0]);
     case Cond::Kind::kAnd: return paren(c.args[0]) + " /\\ " + paren(c.args[1]);
     case Cond::Kind::kOr: return paren(c.args[0]) + " \\/ " + paren(c.args[1]);
