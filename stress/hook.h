@@ -10,6 +10,9 @@
 //                            lock break (unlock, relock) leaves a window in
 //                            which a waiting CPU gets the lock;
 //                after():    appends (tick, step, value) to the round's log.
+//                All three publish what the CPU is doing for the stall
+//                watchdog (stress/watchdog.h): the step it is in, the lock
+//                it waits for, the last step it passed, who took which lock.
 //                Steps outside a round (a scenario's constructor, Check())
 //                are neither delayed nor recorded.
 //   FaultSink    sync::fail(what) lands here: the first failure of a round
@@ -28,10 +31,15 @@
 #include "mmu_core/sync.h"
 #include "stress/clock.h"
 #include "stress/timing.h"
+#include "stress/watchdog.h"
 
 namespace stress {
 
-// One CPU's steps in one round. Fixed size: recording never allocates.
+// One CPU's steps in one round. Fixed size: recording never allocates. Its
+// worker appends; the copy's coordinator reads it after the round's closing
+// barrier, and the stall watchdog may read it while the round is stuck, so
+// every field is an atomic (relaxed: plain moves on x86), published by the
+// release store of the count.
 class StepLog {
  public:
   static constexpr int kCapacity = 64;
@@ -41,24 +49,38 @@ class StepLog {
     mmu::Step step;
   };
   void Clear() {
-    n_ = 0;
-    dropped_ = 0;
+    n_.store(0, std::memory_order_relaxed);
+    dropped_.store(0, std::memory_order_relaxed);
   }
   void Add(const Event& e) {
-    if (n_ < kCapacity) {
-      events_[n_++] = e;
+    const int n = n_.load(std::memory_order_relaxed);
+    if (n < kCapacity) {
+      Slot& s = events_[n];
+      s.tick.store(e.tick, std::memory_order_relaxed);
+      s.value.store(e.value, std::memory_order_relaxed);
+      s.step.store(e.step, std::memory_order_relaxed);
+      n_.store(n + 1, std::memory_order_release);
     } else {
-      ++dropped_;
+      dropped_.store(dropped_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
   }
-  int size() const { return n_; }
-  int dropped() const { return dropped_; }
-  const Event& operator[](int i) const { return events_[i]; }
+  int size() const { return n_.load(std::memory_order_acquire); }
+  int dropped() const { return dropped_.load(std::memory_order_relaxed); }
+  Event operator[](int i) const {
+    const Slot& s = events_[i];
+    return Event{s.tick.load(std::memory_order_relaxed), s.value.load(std::memory_order_relaxed),
+                 s.step.load(std::memory_order_relaxed)};
+  }
 
  private:
-  Event events_[kCapacity];
-  int n_ = 0;
-  int dropped_ = 0;
+  struct Slot {
+    std::atomic<std::uint64_t> tick{0};
+    std::atomic<std::uint64_t> value{0};
+    std::atomic<mmu::Step> step{mmu::Step::kCount};
+  };
+  Slot events_[kCapacity];
+  std::atomic<int> n_{0};
+  std::atomic<int> dropped_{0};
 };
 
 // The first invariant failure of a round.
@@ -89,30 +111,57 @@ class FaultRecord {
 };
 
 struct WorkerContext {
-  WorkerContext(int cpu_in, int copy_in, DelayPlan plan_in) : cpu(cpu_in), copy(copy_in), plan(plan_in) {}
+  WorkerContext(int cpu_in, int copy_in, DelayPlan plan_in, CpuStatus* status_in, LockTable* locks_in)
+      : cpu(cpu_in), copy(copy_in), plan(plan_in), status(status_in), locks(locks_in) {}
   int cpu;
   int copy;
   DelayPlan plan;
+  CpuStatus* status;             // what the watchdog sees of this worker
+  LockTable* locks;              // the copy's lock holders
   StepLog* log = nullptr;        // the running round's log for this CPU
   FaultRecord* fault = nullptr;  // the running round's (or checked round's) record
   bool in_check = false;         // running S::Check() for the round
+  const char* taking = nullptr;  // the lock named by blocking(), until its take lock step ends
 };
 
 inline thread_local WorkerContext* tls_worker = nullptr;
 
 class StressHook final : public mmu::StepHook {
  public:
-  void before(int, mmu::Step) override {
+  void before(int, mmu::Step s) override {
     WorkerContext* w = tls_worker;
-    if (w != nullptr && w->log != nullptr) w->plan.BeforeStep();
+    if (w == nullptr || w->log == nullptr) return;
+    w->plan.BeforeStep();
+    w->status->in_step.store(static_cast<int>(s), std::memory_order_relaxed);
   }
-  void blocking(int, const char*) override {
+  void blocking(int, const char* what) override {
     WorkerContext* w = tls_worker;
-    if (w != nullptr && w->log != nullptr) w->plan.BeforeStep();
+    if (w == nullptr || w->log == nullptr) return;
+    w->plan.BeforeStep();
+    w->taking = what;
+    w->status->waiting_for.store(what, std::memory_order_relaxed);
+  }
+  void unblocked(int) override {
+    WorkerContext* w = tls_worker;
+    if (w == nullptr || w->log == nullptr) return;
+    w->status->waiting_for.store(nullptr, std::memory_order_relaxed);
   }
   void after(int, mmu::Step s, std::uint64_t value) override {
     WorkerContext* w = tls_worker;
-    if (w != nullptr && w->log != nullptr) w->log->Add({StepStamp(), value, s});
+    if (w == nullptr || w->log == nullptr) return;
+    w->log->Add({StepStamp(), value, s});
+    CpuStatus& st = *w->status;
+    st.last_step.store(static_cast<int>(s), std::memory_order_relaxed);
+    st.last_value.store(value, std::memory_order_relaxed);
+    st.in_step.store(kNoStep, std::memory_order_relaxed);
+    st.round_steps.store(st.round_steps.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    st.steps.store(st.steps.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    if (s == mmu::Step::TakeLock && w->taking != nullptr) {
+      w->locks->Took(w->taking, w->cpu);
+      w->taking = nullptr;
+    } else if (s == mmu::Step::LockBreak) {
+      w->locks->Released("mmu_lock", w->cpu);  // cond_resched_lock drops mmu_lock
+    }
   }
 };
 

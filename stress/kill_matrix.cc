@@ -5,7 +5,9 @@
 //   Relacy   the scenario's model binary (//models:<target> --variant M
 //            --json FILE): caught at which iteration of its declared search;
 //   native   //stress:stress --stop-on-violation for the budget (default
-//            10 s) per scenario that shows the mutation;
+//            10 s) per scenario that shows the mutation: the invariant, or a
+//            stall (the watchdog found a round that made no progress: a
+//            livelock or deadlock, a cell value of its own);
 //   TSan     //stress:stress_tsan, the same run under ThreadSanitizer: a
 //            TSan report (plain data race, use after free) or the
 //            scenario's invariant;
@@ -36,8 +38,10 @@
 #include "mmu_core/mutations.h"
 #include "stress/expectations.h"
 #include "stress/options.h"
+#include "stress/output_path.h"
 #include "stress/registry.h"
 #include "stress/report.h"
+#include "stress/stall.h"
 #include "stress/subprocess.h"
 
 namespace stress {
@@ -58,7 +62,7 @@ struct MatrixOptions {
 
 // One checker's verdict on one mutation.
 struct Cell {
-  enum Kind { kCaught, kMissed, kNoScenario, kNotAvailable, kError } kind = kNotAvailable;
+  enum Kind { kCaught, kMissed, kNoScenario, kNotAvailable, kError, kStall } kind = kNotAvailable;
   std::string scenario;  // that caught it (or the last one tried)
   std::string how;       // "iteration 1,234" / "invariant" / "data race"
   double seconds = 0;
@@ -71,11 +75,12 @@ struct Cell {
       case kNoScenario: return "no scenario";
       case kNotAvailable: return "n/a";
       case kError: return "error: " + detail;
+      case kStall: return fmt::format("stall ({}, {:.2f} s)", scenario, seconds);
     }
     return "";
   }
   nlohmann::json Json() const {
-    static const char* const kNames[] = {"caught", "missed", "no scenario", "n/a", "error"};
+    static const char* const kNames[] = {"caught", "missed", "no scenario", "n/a", "error", "stall"};
     return {{"result", kNames[kind]}, {"scenario", scenario}, {"how", how}, {"seconds", seconds}, {"detail", detail}};
   }
 };
@@ -188,6 +193,14 @@ Cell RunStress(const MatrixOptions& o, bool tsan, const std::vector<const Scenar
       cell.seconds = f.is_object() ? f.value("seconds", 0.0) : 0.0;
       return cell;
     }
+    // A round that made no progress: the run ended on the watchdog (exit 3).
+    if (!r.timed_out && !r.signaled && r.exit_code == kExitStall && j && j->is_array() && !j->empty() &&
+        j->back()["stall"].is_object()) {
+      cell.kind = Cell::kStall;
+      cell.how = "stall";
+      cell.seconds = j->back()["stall"].value("seconds", 0.0);
+      return cell;
+    }
     if (r.timed_out || r.signaled || r.spawn_failed || r.exit_code != 0) {
       cell.kind = Cell::kError;
       cell.detail = fmt::format("{} {}", r.Describe(), LastLine(r.output));
@@ -235,15 +248,22 @@ std::string Table(const std::vector<Row>& rows, const MatrixOptions& o, bool mar
   for (const auto& row : cells) out += line(row);
   // Two kinds of native miss: the hardware cannot do it (TSO), or it can and
   // the window did not open within the budget (timing).
-  std::string tso, timing;
+  std::string tso, timing, stalls;
   for (const Row& r : rows) {
     const MutationExpectation x = ExpectationFor(r.mutation);
+    if (r.native.kind == Cell::kStall || r.tsan.kind == Cell::kStall) {
+      stalls += fmt::format("{}{}: {}\n", markdown ? "- " : "  ", x.mutation, x.why);
+    }
     if (!x.x86_visible) tso += fmt::format("{}{}: {}\n", markdown ? "- " : "  ", x.mutation, x.why);
     if (x.x86_visible && r.native.kind == Cell::kMissed) {
       timing += fmt::format("{}{}: {}\n", markdown ? "- " : "  ", x.mutation, x.why);
     }
   }
   if (!tso.empty()) out += "\nInvisible on x86 (TSO: no x86 CPU can produce the outcome, whatever the budget):\n" + tso;
+  if (!stalls.empty()) {
+    out += "\nStalls (a round made no progress for the stall limit: the run ended on the watchdog, exit 3):\n" +
+           stalls;
+  }
   if (!timing.empty()) {
     out += fmt::format("\nMissed by native stress in {:g} s although x86 can produce the outcome (timing):\n", o.budget) +
            timing;
@@ -273,6 +293,13 @@ int Main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "kill_matrix: " << e.what() << "\nRun with --help for the options.\n";
     return 2;
+  }
+  if (!o.json.empty()) {
+    // Checked before the matrix runs, so that a long run is not lost to it.
+    if (const std::string bad = CheckOutputPath("--json", o.json); !bad.empty()) {
+      std::cerr << "kill_matrix: " << bad << "\n";
+      return 2;
+    }
   }
   for (double b : {o.budget, o.tsan_budget, o.relacy_timeout}) {
     if (!(b > 0 && b <= kMaxSeconds)) {

@@ -8,12 +8,15 @@
 // --list shows the scenarios and the mutations each can show.
 //
 // Exit status: 0 no violation, 1 an invariant was violated, 2 bad input,
-// 130 interrupted (Ctrl-C) without a violation. A ThreadSanitizer build
-// (//stress:stress_tsan) exits with TSan's code (66) when it reports.
+// 3 a round stalled (the watchdog: a livelock or deadlock in the core; the
+// run ends there), 130 interrupted (Ctrl-C) without a violation. A
+// ThreadSanitizer build (//stress:stress_tsan) exits with TSan's code (66)
+// when it reports.
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -26,6 +29,7 @@
 #include "stress/options.h"
 #include "stress/registry.h"
 #include "stress/report.h"
+#include "stress/stall.h"
 
 namespace {
 
@@ -82,6 +86,8 @@ int main(int argc, char** argv) {
   nlohmann::json results = nlohmann::json::array();
   bool violated = false;
   bool interrupted = false;
+  bool stalled = false;
+  bool write_failed = false;
   bool wrote_interleaving = false;
   for (stress::PlannedRun& run : plan.runs) {
     const stress::ScenarioInfo& s = run.scenario->info;
@@ -93,17 +99,39 @@ int main(int argc, char** argv) {
     const stress::RunResult r = run.scenario->run(run.spec);
     if (terminal && long_run) std::fprintf(stderr, "\r\033[K");
     if (!results.empty()) std::cout << "\n";
-    std::cout << stress::SummaryText(s, run.spec, r, run.command) << std::flush;
+    std::cout << stress::SummaryText(s, run.spec, r, run.command);
+    if (r.stall) std::cout << stress::StallText(s, run.spec, *r.stall);
+    std::cout << std::flush;
     results.push_back(stress::RunJson(s, run.spec, r, run.command));
+    results.back()["stall_limit_seconds"] = r.stall_limit;
+    results.back()["slowest_progress_gap_seconds"] = r.slowest_progress_gap;
+    results.back()["stall"] = r.stall ? stress::StallJson(*r.stall) : nlohmann::json(nullptr);
     violated = violated || r.violating_rounds > 0;
     interrupted = interrupted || r.interrupted;
-    if (r.first && !o.interleaving_out.empty() && !wrote_interleaving) {
-      if (!WriteFile(o.interleaving_out, stress::InterleavingFile(s, run.spec, *r.first))) return 2;
+    // The file gets the run's first finding: a violating round, or the
+    // stalled round when no violation came before it.
+    if (!o.interleaving_out.empty() && !wrote_interleaving && (r.first || r.stall)) {
+      const stress::Violation v = r.first ? *r.first : stress::StallViolation(*r.stall);
+      write_failed = !WriteFile(o.interleaving_out, stress::InterleavingFile(s, run.spec, v)) || write_failed;
       wrote_interleaving = true;
+    }
+    if (r.stall) {
+      stalled = true;
+      break;
     }
     if (r.interrupted) break;
   }
-  if (!o.json.empty() && !WriteFile(o.json, results.dump(2) + "\n")) return 2;
-  if (violated) return 1;
-  return interrupted ? 130 : 0;
+  if (!o.json.empty()) write_failed = !WriteFile(o.json, results.dump(2) + "\n") || write_failed;
+  // The paths were checked before the run: a write that fails now (a full
+  // disk) does not hide what the run found.
+  int code = stalled ? stress::kExitStall : violated ? 1 : write_failed ? 2 : interrupted ? 130 : 0;
+  if (stalled) {
+    // Threads stuck in the core cannot be joined, and static destructors must
+    // not run under them: leave at once.
+    std::cout << std::flush;
+    std::cerr << std::flush;
+    std::fflush(nullptr);
+    std::_Exit(code);
+  }
+  return code;
 }

@@ -1,7 +1,9 @@
 // stress/options.cc: command-line parsing and checking for the stress driver.
 #include "stress/options.h"
 
+#include <algorithm>
 #include <charconv>
+#include <utility>
 #include <cmath>
 #include <cstdlib>
 
@@ -9,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "mmu_core/mutations.h"
+#include "stress/output_path.h"
 #include "stress/report.h"
 
 namespace stress {
@@ -51,6 +54,7 @@ std::string Command(const ScenarioInfo& s, const Options& o, const RunSpec& spec
   if (spec.max_delay_ns != kDefaultMaxDelayNs) c += fmt::format(" --max-delay-ns {}", spec.max_delay_ns);
   if (spec.stop_on_violation) c += " --stop-on-violation";
   if (!spec.pin) c += " --no-pin";
+  if (spec.stall_seconds > 0) c += fmt::format(" --stall-seconds {:g}", spec.stall_seconds);
   return c;
 }
 
@@ -71,7 +75,8 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   CLI::App app{
       "Stress the shadow-MMU core on real threads: run rounds of a scenario with its CPUs released together,\n"
       "random delays between steps, and the scenario's invariant checked in every round.\n"
-      "Exit status: 0 no violation, 1 invariant violated, 2 bad input, 130 interrupted.",
+      "Exit status: 0 no violation, 1 invariant violated, 2 bad input, 3 a round stalled (livelock or deadlock),\n"
+      "130 interrupted.",
       "stress"};
   app.add_option("--scenario", o.scenario, "scenario name (see --list), or 'all'");
   app.add_option("--mutation", o.mutation, "catalogue mutation to inject (e.g. M2.4), or 'none'");
@@ -98,6 +103,9 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
       ->check(NotNegative());
   app.add_flag("--stop-on-violation", o.stop_on_violation, "end the run at the first violating round");
   app.add_flag("--no-pin", o.no_pin, "let the scheduler place the workers (default: one per core, round robin)");
+  app.add_option("--stall-seconds", o.stall_seconds,
+                 "stall limit: a round with no progress for this long ends the run, exit 3 (default: derived from "
+                 "the run's slowest rounds, at least 3 s)");
   app.add_option("--json", o.json, "write the results as JSON to this file");
   app.add_option("--interleaving-out", o.interleaving_out,
                  "write the first violating round as an interleaving file (for replay)");
@@ -145,6 +153,21 @@ Plan MakePlan(const Options& o, std::uint64_t default_seed) {
   }
   if (o.threads.has_value() && (*o.threads <= 0 || *o.threads > kMaxThreads)) {
     return fail(fmt::format("--threads {} is not a thread count (1 to {})", *o.threads, kMaxThreads));
+  }
+  if (o.stall_seconds.has_value() &&
+      !(std::isfinite(*o.stall_seconds) && *o.stall_seconds >= kMinStallSeconds && *o.stall_seconds <= kMaxSeconds)) {
+    return fail(fmt::format("--stall-seconds {:g} is not a stall limit: give a number of seconds in [{:g}, {:g}]",
+                            *o.stall_seconds, kMinStallSeconds, kMaxSeconds));
+  }
+  // Output paths are checked before any work, so that a run's findings are
+  // never lost to a file that cannot be written at the end.
+  for (const auto& [option, path] : {std::pair<const char*, const std::string*>{"--json", &o.json},
+                                      {"--interleaving-out", &o.interleaving_out}}) {
+    if (path->empty()) continue;
+    if (std::string bad = CheckOutputPath(option, *path); !bad.empty()) return fail(bad);
+  }
+  if (!o.json.empty() && o.json == o.interleaving_out) {
+    return fail(fmt::format("--json and --interleaving-out name the same file ({})", o.json));
   }
 
   std::optional<mmu::Mutation> mutation;
@@ -199,6 +222,7 @@ Plan MakePlan(const Options& o, std::uint64_t default_seed) {
     spec.max_delay_ns = o.max_delay_ns;
     spec.stop_on_violation = o.stop_on_violation;
     spec.pin = !o.no_pin;
+    spec.stall_seconds = o.stall_seconds.value_or(0);
     run.command = Command(s, o, spec);
     plan.runs.push_back(std::move(run));
   }

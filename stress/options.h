@@ -26,6 +26,7 @@ inline constexpr double kMaxSeconds = 7 * 24 * 3600;
 inline constexpr std::uint64_t kDefaultMaxDelayNs = 2000;
 inline constexpr std::uint64_t kMaxDelayNsLimit = 1000000;
 inline constexpr int kMaxThreads = 256;
+inline constexpr double kMinStallSeconds = 0.1;
 
 struct Options {
   std::string scenario;  // a name, or "all"
@@ -38,6 +39,7 @@ struct Options {
   std::uint64_t max_delay_ns = kDefaultMaxDelayNs;
   bool stop_on_violation = false;
   bool no_pin = false;
+  std::optional<double> stall_seconds;  // unset: derived from the run's rounds
   std::string json;              // write the results here
   std::string interleaving_out;  // write the first violation here, as a table
   bool list = false;

@@ -34,6 +34,10 @@ struct RunSpec {
   std::uint64_t max_delay_ns = 0;  // 0 = no delays (steps are still recorded)
   bool stop_on_violation = false;
   bool pin = true;  // pin workers to cores, round robin over the affinity mask
+  // The stall watchdog's limit: a copy whose rounds make no progress for this
+  // long has stalled (a livelock or deadlock in the core) and the run ends.
+  // 0: derived from the run's own slowest rounds (stress/runner.h).
+  double stall_seconds = 0;
   // Called about four times a second from the thread that started the run.
   std::function<void(const Progress&)> on_progress;
   // Set by a signal handler: end the run early, keep what was found.
@@ -68,6 +72,35 @@ struct Violation {
   int dropped_steps = 0;          // beyond a CPU's log capacity
 };
 
+// What one CPU of a stalled round was doing (stress/watchdog.h).
+struct StalledCpu {
+  int cpu = 0;                  // scenario thread (0-based)
+  std::string phase;            // "running", "at barrier", "final check", ...
+  std::string last_step;        // the last step it passed ("" if none this round)
+  std::uint64_t last_value = 0;
+  std::uint64_t round_steps = 0;       // steps passed in the stalled round
+  std::uint64_t steps_since_progress = 0;  // steps passed since the copy last made progress
+  std::string in_step;          // a step begun and not finished ("" if none)
+  std::string waits_for;        // "mmu_lock", or what the step it is in waits for ("" if nothing)
+  int lock_holder = -1;         // for a lock: the CPU that last took it (-1 unknown)
+};
+
+// A round that made no progress for the stall limit.
+struct Stall {
+  double seconds = 0;          // into the run, when the watchdog fired
+  double no_progress = 0;      // seconds the copy went without progress
+  double limit = 0;            // the stall limit in force
+  bool limit_derived = false;  // from the run's rounds (no --stall-seconds)
+  double slowest_progress_gap = 0;  // the longest wait for progress before the stall
+  std::uint64_t round = 0;
+  int copy = 0;
+  int config_index = 0;
+  std::string config;
+  std::vector<StalledCpu> cpus;
+  std::vector<StepRecord> steps;  // the partial round, ordered by timestamp
+  int dropped_steps = 0;
+};
+
 struct ConfigTally {
   int index = 0;
   std::string config;
@@ -87,6 +120,11 @@ struct RunResult {
   std::vector<ConfigTally> per_config;
   std::optional<Violation> first;
   bool interrupted = false;
+  // The longest time a copy went without progress (a round finishing, a
+  // batch set up), as the watchdog sampled it: a bound on the slowest round.
+  double slowest_progress_gap = 0;
+  double stall_limit = 0;          // the limit in force at the end
+  std::optional<Stall> stall;      // set: the run ended on a stall; its threads were left running
 };
 
 }  // namespace stress

@@ -15,6 +15,12 @@
 // Thread() (sync::fail -> FaultSink) and by Check() after the batch. The
 // first violating round of the run is kept with its observations and every
 // CPU's recorded steps.
+//
+// The thread that started the run supervises it: budgets, Ctrl-C, progress,
+// and the stall watchdog (stress/watchdog.h). A copy that makes no progress
+// for the stall limit ends the run with a stall report; its threads, stuck
+// in the core, cannot be cancelled, so Run() returns without joining them
+// and RunScenario leaks the runner they use (the driver then exits).
 #pragma once
 
 #include <pthread.h>
@@ -39,6 +45,7 @@
 #include "stress/hook.h"
 #include "stress/run.h"
 #include "stress/timing.h"
+#include "stress/watchdog.h"
 
 namespace stress {
 
@@ -47,6 +54,12 @@ class Runner {
  public:
   static constexpr int kThreads = S::kThreads;
   static constexpr int kBatch = 16;
+
+  // With no --stall-seconds, the limit is the larger of kStallFloor and
+  // kStallGapFactor times the longest wait for progress seen so far in the
+  // run (README, "Stalls": the figures behind these numbers).
+  static constexpr double kStallFloor = 3.0;
+  static constexpr double kStallGapFactor = 20.0;
 
   explicit Runner(const RunSpec& spec)
       : spec_(spec),
@@ -58,8 +71,7 @@ class Runner {
     const int threads = spec_.copies * kThreads;
     const bool oversubscribed = threads > static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int spins = oversubscribed ? 16 : 1024;
-    std::vector<std::unique_ptr<Group>> groups;
-    for (int c = 0; c < spec_.copies; ++c) groups.push_back(std::make_unique<Group>(*this, c, spins));
+    for (int c = 0; c < spec_.copies; ++c) groups_.push_back(std::make_unique<Group>(*this, c, spins));
 
     mmu::SetStepHook(&hook_);
     mmu::sync::set_violation_sink(&sink_);
@@ -72,7 +84,7 @@ class Runner {
     // good, and a CPU spinning on mmu_lock (a spinlock, as in the kernel, but
     // preemptible here) could hold the very core its lock holder is pinned
     // to for a whole time slice.
-    for (auto& g : groups) {
+    for (auto& g : groups_) {
       for (int cpu = 0; cpu < kThreads; ++cpu) {
         workers.emplace_back([this, g = g.get(), cpu] {
           g->Worker(cpu);
@@ -82,11 +94,20 @@ class Runner {
       }
     }
     Supervise();
-    for (auto& t : workers) t.join();
-    mmu::SetStepHook(nullptr);
-    mmu::sync::set_violation_sink(nullptr);
 
     RunResult r;
+    r.slowest_progress_gap = slowest_gap_;
+    r.stall_limit = StallLimit();
+    if (stall_.has_value()) {
+      // Threads stuck in the core cannot be cancelled or joined: leave them
+      // (and the hook, the sink and this runner, which they use) as they are.
+      for (auto& t : workers) t.detach();
+    } else {
+      for (auto& t : workers) t.join();
+      mmu::SetStepHook(nullptr);
+      mmu::sync::set_violation_sink(nullptr);
+    }
+
     r.seconds = clock_.Seconds();
     r.violations = sink_.calls();
     r.overlapping_rounds = overlapping_rounds_.load(std::memory_order_relaxed);
@@ -100,7 +121,11 @@ class Runner {
         r.per_config.push_back(ConfigTally{i, S::DescribeConfig(S::GetConfig(i)), n, v});
       }
     }
-    r.first = std::move(first_);
+    {
+      std::lock_guard<std::mutex> lock(first_mu_);
+      r.first = first_;
+    }
+    r.stall = stall_;
     return r;
   }
 
@@ -120,31 +145,51 @@ class Runner {
 
     void Worker(int cpu) {
       mmu::sync::set_this_cpu(cpu);
-      WorkerContext ctx(cpu, copy_, DelayPlan(run_.spec_.seed, copy_, cpu, run_.max_delay_ticks_));
+      CpuStatus& st = status_[cpu];
+      WorkerContext ctx(cpu, copy_, DelayPlan(run_.spec_.seed, copy_, cpu, run_.max_delay_ticks_), &st, &locks_);
       tls_worker = &ctx;
       for (;;) {
         if (cpu == 0) {
+          st.Enter(Phase::kSetUp);
           Collect(ctx);
           batch_ = Prepare();
+          st.Bump();
         }
+        st.Enter(Phase::kAtBarrier);
         barrier_.Wait();  // the batch is ready; also the start of its first round
         const int n = batch_;
-        if (n == 0) break;
+        if (n == 0) {
+          finished_.store(true, std::memory_order_release);
+          break;
+        }
         for (int i = 0; i < n; ++i) {
           if (i > 0) barrier_.Wait();  // round i starts on every CPU together
           Round& r = rounds_[i];
           r.logs[cpu].Clear();
+          st.round.store(r.number, std::memory_order_relaxed);
+          st.config.store(r.config, std::memory_order_relaxed);
+          st.round_steps.store(0, std::memory_order_relaxed);
+          st.last_step.store(kNoStep, std::memory_order_relaxed);
+          st.log.store(&r.logs[cpu], std::memory_order_release);
+          st.Enter(Phase::kRunning);
           ctx.log = &r.logs[cpu];
           ctx.fault = &r.fault;
           ctx.plan.BeforeRound();
           r.scenario->Thread(cpu);
           ctx.log = nullptr;
           ctx.fault = nullptr;
+          st.Enter(Phase::kAtBarrier);
+          st.Bump();
         }
         barrier_.Wait();  // every CPU has finished the batch
       }
       tls_worker = nullptr;
     }
+
+    int copy() const { return copy_; }
+    bool finished() const { return finished_.load(std::memory_order_acquire); }
+    CpuStatus& status(int cpu) { return status_[cpu]; }
+    const LockTable& locks() const { return locks_; }
 
    private:
     // Coordinator: the final checks of the finished batch.
@@ -153,7 +198,11 @@ class Runner {
         Round& r = rounds_[i];
         ctx.fault = &r.fault;
         ctx.in_check = true;
+        ctx.status->round.store(r.number, std::memory_order_relaxed);
+        ctx.status->config.store(r.config, std::memory_order_relaxed);
+        ctx.status->Enter(Phase::kCheck);
         r.scenario->Check();
+        ctx.status->Enter(Phase::kSetUp);
         ctx.in_check = false;
         ctx.fault = nullptr;
         const auto cfg = static_cast<std::size_t>(r.config);
@@ -209,6 +258,9 @@ class Runner {
 
     Runner& run_;
     const int copy_;
+    CpuStatus status_[kThreads];
+    LockTable locks_;
+    std::atomic<bool> finished_{false};
     SpinBarrier barrier_;
     int batch_ = 0;  // written by the coordinator before the batch barrier
     Round rounds_[kBatch];
@@ -236,9 +288,16 @@ class Runner {
     pthread_setaffinity_np(t, sizeof(set), &set);
   }
 
-  // The thread that started the run: budgets, interrupts and progress.
+  // The thread that started the run: budgets, interrupts, progress and the
+  // stall watchdog.
   void Supervise() {
     double next_progress = 0.25;
+    struct Watch {
+      std::uint64_t progress = 0;
+      double since = 0;                      // when `progress` last moved
+      std::uint64_t steps[kThreads] = {};    // each CPU's steps at that moment
+    };
+    std::vector<Watch> watch(groups_.size());
     while (running_.load(std::memory_order_acquire) > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       const double t = clock_.Seconds();
@@ -252,6 +311,122 @@ class Runner {
         spec_.on_progress(Progress{done_rounds_.load(std::memory_order_relaxed),
                                    violating_rounds_.load(std::memory_order_relaxed), t});
       }
+      // After Ctrl-C a stuck run is reported at once rather than at the limit.
+      const double limit = interrupted_ ? std::min(StallLimit(), 1.0) : StallLimit();
+      for (std::size_t c = 0; c < groups_.size(); ++c) {
+        Group& g = *groups_[c];
+        Watch& w = watch[c];
+        std::uint64_t progress = 0;
+        for (int cpu = 0; cpu < kThreads; ++cpu) progress += g.status(cpu).progress.load(std::memory_order_relaxed);
+        if (progress != w.progress) {
+          slowest_gap_ = std::max(slowest_gap_, t - w.since);
+          w.progress = progress;
+          w.since = t;
+          for (int cpu = 0; cpu < kThreads; ++cpu) w.steps[cpu] = g.status(cpu).steps.load(std::memory_order_relaxed);
+          continue;
+        }
+        if (t - w.since < limit) continue;
+        if (g.finished()) continue;  // it left its loop (batch 0): not a stall
+        stall_ = MakeStall(g, t, t - w.since, limit, w.steps);
+        stop_.store(true, std::memory_order_relaxed);
+        return;
+      }
+    }
+  }
+
+  double StallLimit() const {
+    if (spec_.stall_seconds > 0) return spec_.stall_seconds;
+    return std::max(kStallFloor, kStallGapFactor * slowest_gap_);
+  }
+
+  // What every CPU of a stalled copy is doing, and the round's steps so far.
+  Stall MakeStall(Group& g, double now, double no_progress, double limit, const std::uint64_t* steps_then) {
+    Stall st;
+    st.seconds = now;
+    st.no_progress = no_progress;
+    st.limit = limit;
+    st.limit_derived = spec_.stall_seconds <= 0;
+    st.slowest_progress_gap = slowest_gap_;
+    st.copy = g.copy();
+    // The stuck round: the latest one any CPU of the copy is in.
+    std::uint64_t round = 0;
+    int config = 0;
+    for (int cpu = 0; cpu < kThreads; ++cpu) {
+      const CpuStatus& c = g.status(cpu);
+      const std::uint64_t n = c.round.load(std::memory_order_relaxed);
+      if (cpu == 0 || n > round) {
+        round = n;
+        config = c.config.load(std::memory_order_relaxed);
+      }
+    }
+    st.round = round;
+    st.config_index = config;
+    st.config = S::DescribeConfig(S::GetConfig(config));
+    for (int cpu = 0; cpu < kThreads; ++cpu) {
+      const CpuStatus& c = g.status(cpu);
+      StalledCpu sc;
+      sc.cpu = cpu;
+      const auto phase = static_cast<Phase>(c.phase.load(std::memory_order_relaxed));
+      sc.phase = PhaseName(phase);
+      const int last = c.last_step.load(std::memory_order_relaxed);
+      if (last != kNoStep) sc.last_step = std::string(mmu::StepName(static_cast<mmu::Step>(last)));
+      sc.last_value = c.last_value.load(std::memory_order_relaxed);
+      sc.round_steps = c.round_steps.load(std::memory_order_relaxed);
+      sc.steps_since_progress = c.steps.load(std::memory_order_relaxed) - steps_then[cpu];
+      const int in = c.in_step.load(std::memory_order_relaxed);
+      if (phase == Phase::kRunning && in != kNoStep) sc.in_step = std::string(mmu::StepName(static_cast<mmu::Step>(in)));
+      const char* lock = c.waiting_for.load(std::memory_order_relaxed);
+      if (phase == Phase::kRunning && lock != nullptr) {
+        sc.waits_for = lock;
+        sc.lock_holder = g.locks().Holder(lock);
+      } else if (!sc.in_step.empty()) {
+        sc.waits_for = WhatAStepWaitsFor(static_cast<mmu::Step>(in));
+      }
+      st.cpus.push_back(std::move(sc));
+    }
+    // The partial round: every CPU's log of that round, by timestamp.
+    struct Stamped {
+      std::uint64_t tick;
+      StepRecord rec;
+    };
+    std::vector<Stamped> all;
+    std::uint64_t t0 = ~std::uint64_t{0};
+    const double per_ns = TicksPerNs();
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int cpu = 0; cpu < kThreads; ++cpu) {
+        const CpuStatus& c = g.status(cpu);
+        const StepLog* log = c.log.load(std::memory_order_acquire);
+        if (log == nullptr || c.round.load(std::memory_order_relaxed) != round) continue;
+        const int n = log->size();
+        for (int i = 0; i < n; ++i) {
+          const StepLog::Event e = (*log)[i];
+          if (pass == 0) {
+            t0 = std::min(t0, e.tick);
+            continue;
+          }
+          const auto ns = static_cast<std::int64_t>(static_cast<double>(e.tick - std::min(t0, e.tick)) / per_ns);
+          all.push_back(Stamped{e.tick, StepRecord{cpu, std::string(mmu::StepName(e.step)), e.value, ns}});
+        }
+        if (pass == 1) st.dropped_steps += log->dropped();
+      }
+    }
+    std::stable_sort(all.begin(), all.end(), [](const Stamped& a, const Stamped& b) { return a.tick < b.tick; });
+    for (Stamped& s : all) st.steps.push_back(std::move(s.rec));
+    return st;
+  }
+
+  // A step inside which a CPU may wait for another (its op spins).
+  static std::string WhatAStepWaitsFor(mmu::Step s) {
+    switch (s) {
+      case mmu::Step::KickVcpu:
+        return "the vCPU to leave guest mode or its lockless walk (its mode to become OUTSIDE_GUEST_MODE)";
+      case mmu::Step::SyncSrcu:
+        return "the SRCU readers of the old memslots (the reader count to drop to 0)";
+      case mmu::Step::HwSetAD:
+      case mmu::Step::HwSetLowAD:
+        return "its cmpxchg of the spte to succeed (hardware retries while software changes the spte)";
+      default:
+        return "";
     }
   }
 
@@ -294,8 +469,9 @@ class Runner {
     first_ = std::move(v);
   }
 
-  const RunSpec& spec_;
+  const RunSpec spec_;  // a copy: stuck workers may outlive the caller's
   const std::uint64_t max_delay_ticks_;
+  std::vector<std::unique_ptr<Group>> groups_;
   StressHook hook_;
   FaultSink sink_;
   Stopwatch clock_;
@@ -311,12 +487,17 @@ class Runner {
   std::optional<Violation> first_;
   std::vector<int> cores_;  // worker i is pinned to cores_[i] if there is one
   bool interrupted_ = false;  // written and read by the supervising thread only
+  double slowest_gap_ = 0;    // likewise
+  std::optional<Stall> stall_;  // likewise
 };
 
 template <class S>
 RunResult RunScenario(const RunSpec& spec) {
-  Runner<S> runner(spec);
-  return runner.Run();
+  auto runner = std::make_unique<Runner<S>>(spec);
+  RunResult r = runner->Run();
+  // After a stall, threads stuck in the core still use the runner: leave it.
+  if (r.stall.has_value()) (void)runner.release();
+  return r;
 }
 
 }  // namespace stress

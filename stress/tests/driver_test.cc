@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,7 +26,8 @@ using mmu::Mutation;
 
 // Two CPUs: CPU 0 writes a word and CPU 1 reads it, as two steps. Config 1
 // fails in CPU 1's Thread(), config 2 in Check(): a stand-in for a race with
-// a known outcome.
+// a known outcome. Config 3 deadlocks once: CPU 0 takes "toy_lock" and keeps
+// it, CPU 1 waits for it, until the test releases it (the stall watchdog).
 class Toy {
  public:
   static constexpr std::string_view kName = "toy";
@@ -34,16 +36,35 @@ class Toy {
   static constexpr int kThreads = 2;
   static constexpr Mutation kMutations[] = {Mutation::M2_4};
   struct Config {
-    int fail = 0;  // 0 never, 1 in Thread(1), 2 in Check()
+    int fail = 0;  // 0 never, 1 in Thread(1), 2 in Check(), 3 deadlock once
   };
-  static int NumConfigs() { return 3; }
+  static int NumConfigs() { return 4; }
   static Config GetConfig(int i) { return Config{i}; }
   static std::string DescribeConfig(const Config& c) {
-    return c.fail == 0 ? "fail=never" : c.fail == 1 ? "fail=thread where=cpu" : "fail=check where=end";
+    return c.fail == 0   ? "fail=never"
+           : c.fail == 1 ? "fail=thread where=cpu"
+           : c.fail == 2 ? "fail=check where=end"
+                         : "fail=deadlock";
   }
+  // Config 3: the lock CPU 0 keeps (the first time only) and CPU 1 waits for.
+  static inline mmu::sync::Mutex lock;
+  static inline std::atomic<bool> keep_lock_once{true};
 
   Toy(const Config& c, mmu::Mutations) : cfg_(c), word_(0) {}
   void Thread(int cpu) {
+    if (cfg_.fail == 3) {
+      if (cpu == 0) {
+        mmu::LockNamed(lock, "toy_lock");
+        const bool keep = keep_lock_once.exchange(false);  // keeps it once: CPU 1 waits for good
+        taken_.store(true, std::memory_order_release);
+        if (!keep) lock.unlock();
+        return;
+      }
+      while (!taken_.load(std::memory_order_acquire)) mmu::sync::pause();
+      mmu::LockNamed(lock, "toy_lock");
+      lock.unlock();
+      return;
+    }
     if (cpu == 0) {
       mmu::At(mmu::Step::WriteLow, [&] {
         word_.store(7, std::memory_order_relaxed);
@@ -64,6 +85,7 @@ class Toy {
   Config cfg_;
   mmu::sync::Atomic<int> word_;
   mmu::sync::Atomic<int> seen_{0};
+  mmu::sync::Atomic<bool> taken_{false};
 };
 
 stress::RunSpec Spec(std::vector<int> configs, std::uint64_t rounds) {
@@ -268,4 +290,33 @@ TEST_CASE("the registry lists every scenario with its family") {
     CHECK(e.info.threads >= 1);
     CHECK_FALSE(e.info.configs.empty());
   }
+}
+
+// Last in the file: it leaves the run's threads stuck until it releases them.
+TEST_CASE("the watchdog reports a round that makes no progress, and who waits for whom") {
+  stress::RunSpec spec = Spec({3}, 0);
+  spec.seconds = 30;
+  spec.stall_seconds = 0.3;
+  const stress::RunResult r = stress::RunScenario<Toy>(spec);
+  REQUIRE(r.stall.has_value());
+  const stress::Stall& st = *r.stall;
+  CHECK(r.seconds < 10);
+  CHECK(st.no_progress >= 0.3);
+  CHECK(st.limit == doctest::Approx(0.3));
+  CHECK_FALSE(st.limit_derived);
+  CHECK(st.config == "fail=deadlock");
+  REQUIRE(st.cpus.size() == 2);
+  CHECK(st.cpus[0].phase == "at barrier");  // finished its part, holding the lock
+  CHECK(st.cpus[0].last_step == "take lock");
+  CHECK(st.cpus[1].phase == "running");
+  CHECK(st.cpus[1].in_step == "take lock");
+  CHECK(st.cpus[1].waits_for == "toy_lock");
+  CHECK(st.cpus[1].lock_holder == 0);
+  CHECK(st.cpus[1].steps_since_progress == 0);  // blocked, not livelocked
+  REQUIRE(st.steps.size() == 1);                // CPU 0's take lock; CPU 1's never ended
+  CHECK(st.steps[0].cpu == 0);
+  CHECK(st.steps[0].step == "take lock");
+  // Let the stuck threads finish (the run was told to stop).
+  Toy::lock.unlock();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
 }

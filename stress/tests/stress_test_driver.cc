@@ -10,6 +10,10 @@
 //                (exit 1) within the budget;
 //   tsan-report  each SCENARIO:MUTATION case on the TSan build: the output
 //                has "WARNING: ThreadSanitizer" and the exit is non-zero;
+//   stall        each SCENARIO:MUTATION case (a livelock twin) with the
+//                default stall limit: the run ends with the stall code (3)
+//                within the limit plus a few seconds, prints the stall
+//                report, and writes it to --json and --interleaving-out;
 //   bad-input    malformed command lines: exit 2 with a message naming the
 //                mistake, quickly;
 //   matrix       the kill matrix: each expectation MUTATION:COLUMN=RESULT
@@ -22,6 +26,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -141,6 +146,59 @@ int Catch(const std::string& stress, double seconds, const std::vector<Case>& ca
   return failures == 0 ? 0 : 1;
 }
 
+// A livelock twin: the watchdog ends the run (exit 3) within its limit plus
+// a few seconds, whatever the budget, with the report and its files.
+int Stalls(const std::string& stress, double seconds, const std::vector<Case>& cases) {
+  const Shard shard = CurrentShard();
+  const char* dir = std::getenv("TEST_TMPDIR");
+  const std::string tmp = dir != nullptr ? dir : "/tmp";
+  int failures = 0;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (!shard.Mine(i)) continue;
+    const Case& c = cases[i];
+    const std::string json = fmt::format("{}/stall_{}.json", tmp, i);
+    const std::string table = fmt::format("{}/stall_{}.txt", tmp, i);
+    std::remove(json.c_str());
+    std::remove(table.c_str());
+    // The derived limit is at least 3 s; allow it, start-up and a loaded machine.
+    const double allowed = seconds + 3 + 20;
+    const ChildResult r = RunChild({stress, "--scenario", c.scenario, "--mutation", c.mutation, "--seconds",
+                                    fmt::format("{:g}", seconds), "--seed", "1", "--quiet", "--json", json,
+                                    "--interleaving-out", table},
+                                   kTsanEnv, allowed + 60);
+    std::vector<std::string> problems;
+    if (r.timed_out || r.signaled || r.exit_code != 3) problems.push_back(r.Describe() + ", want exit 3");
+    if (r.seconds > allowed) problems.push_back(fmt::format("took {:.1f} s, more than {:.0f} s", r.seconds, allowed));
+    if (r.output.find("STALL: round") == std::string::npos) problems.push_back("no stall report");
+    if (r.output.find("a livelock") == std::string::npos) problems.push_back("the report names no livelocked CPU");
+    if (HasTsanReport(r.output)) problems.push_back("a ThreadSanitizer report");
+    try {
+      std::ifstream in(json);
+      const nlohmann::json j = nlohmann::json::parse(in);
+      if (!j.is_array() || j.empty() || !j.back()["stall"].is_object()) problems.push_back("no stall in the JSON");
+    } catch (const nlohmann::json::exception& e) {
+      problems.push_back(std::string("bad JSON: ") + e.what());
+    }
+    std::ifstream in(table);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (text.find("scenario: " + c.scenario + "\n") == std::string::npos || text.find("mutation: " + c.mutation) == std::string::npos) {
+      problems.push_back("no partial round in the interleaving file");
+    }
+    std::string why;
+    for (const std::string& p : problems) why += (why.empty() ? "" : "; ") + p;
+    std::cout << fmt::format("{} {}:{}  {} after {:.2f} s{}\n", problems.empty() ? "ok  " : "FAIL", c.scenario,
+                             c.mutation, r.Describe(), r.seconds, problems.empty() ? "" : ": " + why);
+    if (!problems.empty()) {
+      std::cout << Tail(r.output) << "\n";
+      ++failures;
+    } else {
+      std::cout << "   " << Line(r.output, "STALL:") << "\n";
+    }
+  }
+  std::cout << fmt::format("{} failures\n", failures);
+  return failures == 0 ? 0 : 1;
+}
+
 // Malformed command lines, each with a fragment its message must contain.
 struct BadInput {
   std::vector<std::string> args;
@@ -178,6 +236,26 @@ int BadInputs(const std::string& stress, const std::string& kill_matrix) {
       {{"--scenario", "split-pnp", "--config", "cycles=1"}, "matches several members"},
       {{"--scenario", "split-pnp", "--config", "fast"}, "is not key=value"},
       {{"--scenario", "split-pnp", "--frobnicate"}, "frobnicate"},
+      {{"--scenario", "split-pnp", "--stall-seconds", "0"}, "--stall-seconds 0 is not a stall limit"},
+      {{"--scenario", "split-pnp", "--stall-seconds", "-2"}, "--stall-seconds -2 is not a stall limit"},
+      {{"--scenario", "split-pnp", "--stall-seconds", "0.01"}, "--stall-seconds 0.01 is not a stall limit"},
+      {{"--scenario", "split-pnp", "--stall-seconds", "nan"}, "--stall-seconds nan is not a stall limit"},
+      {{"--scenario", "split-pnp", "--stall-seconds", "1e9"}, "--stall-seconds 1e+09 is not a stall limit"},
+      {{"--scenario", "split-pnp", "--stall-seconds", "soon"}, "--stall-seconds"},
+      {{"--scenario", "split-pnp", "--json", "/tmp"}, "--json /tmp: is a directory"},
+      {{"--scenario", "split-pnp", "--json", "/nonexistent/dir/out.json"},
+       "--json /nonexistent/dir/out.json: the directory /nonexistent/dir does not exist"},
+      {{"--scenario", "split-pnp", "--json", "/proc/self/out.json"},
+       "--json /proc/self/out.json: cannot create a file in /proc/self"},
+      {{"--scenario", "split-pnp", "--interleaving-out", "/tmp"}, "--interleaving-out /tmp: is a directory"},
+      {{"--scenario", "split-pnp", "--interleaving-out", "/nonexistent/dir/t.txt"},
+       "--interleaving-out /nonexistent/dir/t.txt: the directory /nonexistent/dir does not exist"},
+      {{"--scenario", "split-pnp", "--interleaving-out", "/proc/self/t.txt"},
+       "--interleaving-out /proc/self/t.txt: cannot create a file in /proc/self"},
+      {{"--scenario", "split-pnp", "--json", "/etc/passwd/x.json"}, "--json /etc/passwd/x.json: /etc/passwd is not a directory"},
+      // A violation found, then an unwritable file: the check comes first (exit 2, no run).
+      {{"--scenario", "split-pnp", "--mutation", "M2.4", "--stop-on-violation", "--json", "/nonexistent/r.json"},
+       "the directory /nonexistent does not exist"},
   };
   const std::vector<BadInput> matrix_cases = {
       {{"--mutation", "M9.9"}, "unknown mutation 'M9.9'"},
@@ -186,6 +264,9 @@ int BadInputs(const std::string& stress, const std::string& kill_matrix) {
       {{"--tsan-budget", "-3"}, "is not a duration"},
       {{"--budget", "nan"}, "is not a duration"},
       {{"--model", "/nonexistent/split_pnp"}, "cannot execute model /nonexistent/split_pnp"},
+      {{"--json", "/tmp"}, "--json /tmp: is a directory"},
+      {{"--json", "/nonexistent/dir/m.json"}, "--json /nonexistent/dir/m.json: the directory /nonexistent/dir does not exist"},
+      {{"--json", "/proc/self/m.json"}, "--json /proc/self/m.json: cannot create a file in /proc/self"},
   };
   int failures = 0;
   auto run = [&](const std::string& tool, const std::vector<std::string>& prefix, const BadInput& b) {
@@ -281,6 +362,7 @@ int Usage() {
   std::cerr << "usage: stress_test_driver clean STRESS SECONDS\n"
                "       stress_test_driver catch STRESS SECONDS SCENARIO:MUTATION...\n"
                "       stress_test_driver tsan-report STRESS_TSAN SECONDS SCENARIO:MUTATION...\n"
+               "       stress_test_driver stall STRESS SECONDS SCENARIO:MUTATION...\n"
                "       stress_test_driver bad-input STRESS [KILL_MATRIX]\n"
                "       stress_test_driver matrix KILL_MATRIX MUTATION:COLUMN=RESULT... -- ARGS...\n";
   return 2;
@@ -304,5 +386,6 @@ int main(int argc, char** argv) {
   if (!ParseCases({args.begin() + 3, args.end()}, &cases) || cases.empty()) return Usage();
   if (mode == "catch") return Catch(args[1], seconds, cases, false);
   if (mode == "tsan-report") return Catch(args[1], seconds, cases, true);
+  if (mode == "stall") return Stalls(args[1], seconds, cases);
   return Usage();
 }
