@@ -36,7 +36,8 @@
 //        requests (kvm_vcpu_exit_request); pairs with [F1].
 // Mutations here: M4.1 (no [B1] barrier), M4.2 (relaxed [E1]), M4.3 (no
 // wait for READING vCPUs), M4.4 (free in prepare_zap), M6.2 (list_add_tail),
-// M6.3 (no obsolete-root check), M6.4 (role.invalid after the request).
+// M6.3 (no obsolete-root check), M6.4 (role.invalid after the request), M6.6
+// (with zap_all.h: a zapped pinned root stays on active_mmu_pages, as in 3.11).
 #pragma once
 
 #include <cstdint>
@@ -488,15 +489,24 @@ class Vm {
     }
     int nr_zapped = 0;
     bool zapped_root = false;
+    // M6.6 reproduces 3.11, where a zapped pinned root went back to the head
+    // of active_mmu_pages (list_move) and stayed there, invalid, until its
+    // last user dropped it; today it leaves the list (list_del, below).
+    const bool pinned_roots_stay_listed = mut_.Has(Mutation::M6_6);
     if (sp->root_count().load() == 0) {
       ++nr_zapped;
-      if (!sp->invalid()) ListDel(sp);  // an invalid page is already off the list
+      // An invalid page is already off the list (unless M6.6 kept it there).
+      if (!sp->invalid() || pinned_roots_stay_listed) ListDel(sp);
       if (mut_.Has(Mutation::M4_4)) {
         sp->set_invalid();
         FreeShadowPage(sp);  // freed before any remote flush
         return nr_zapped;
       }
       invalid_list.Add(sp);
+    } else if (pinned_roots_stay_listed) {
+      ListDel(sp);  // list_move(&sp->link, &kvm->arch.active_mmu_pages)
+      ListAdd(sp);
+      zapped_root = !IsObsolete(sp);
     } else {
       if (!sp->invalid()) ListDel(sp);
       zapped_root = !IsObsolete(sp);

@@ -20,7 +20,11 @@
 // zapper's stale pages look current again (M6.1).
 //
 // Mutations: M6.1 (no slots_lock), M6.2 (new pages at the tail, in vm.h),
-// M6.3 (no obsolete-root check in the fault, vm.h), M6.4 (vm.h).
+// M6.3 (no obsolete-root check in the fault, vm.h), M6.4 (vm.h), M6.6 (the
+// walk does not skip invalid pages, with pinned roots kept on the list as in
+// 3.11: the zapped root is the tail again after every restart, zapping it
+// changes nothing, the walk restarts, and the loop holds mmu_lock for ever;
+// its only symptom is lack of progress: a livelock).
 #pragma once
 
 #include "mmu_core/mutations.h"
@@ -50,7 +54,10 @@ restart:
   for (ShadowPage* sp = vm.ListTail(); sp != nullptr;) {
     ShadowPage* prev = sp->prev().load();  // list_for_each_entry_safe_reverse
     if (!vm.IsObsolete(sp)) break;         // every page from here on is newer
-    if (sp->invalid()) {                   // a pinned root zapped earlier
+    // A pinned root zapped earlier. Skipping it is what ends the walk when
+    // such a root is on the list (3.11; today it is not, and the kernel
+    // WARNs); M6.6 zaps it again, and the walk restarts for ever.
+    if (sp->invalid() && !vm.mutations().Has(Mutation::M6_6)) {
       sp = prev;
       continue;
     }

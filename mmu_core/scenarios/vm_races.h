@@ -279,7 +279,7 @@ class ZapAll {
   static constexpr std::string_view kInvariant =
       "after kvm_mmu_zap_all_fast no obsolete page survives and no page hangs off an obsolete root";
   static constexpr int kThreads = 3;
-  static constexpr Mutation kMutations[] = {Mutation::M6_1, Mutation::M6_2, Mutation::M6_3};
+  static constexpr Mutation kMutations[] = {Mutation::M6_1, Mutation::M6_2, Mutation::M6_3, Mutation::M6_6};
   struct Config {
     bool two_zappers = false;
   };
