@@ -29,6 +29,7 @@ struct ModelOptions {
 
 struct ModelResult {
   std::optional<Diagnostic> error;  // misuse in the test, deadlock, timeout
+  bool timed_out = false;           // the error is the timeout
   std::string detail;               // Relacy's report when it stopped early
   StateTable states{0, 16, false};
   uint64_t iterations = 0;

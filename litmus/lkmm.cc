@@ -653,7 +653,7 @@ std::string EventName(const Program& p, const Event& e) {
 const std::vector<std::string>& LkmmDroppableNames() {
   static const std::vector<std::string> kNames = {
       "acq-po", "po-rel", "po-unlock-lock-po", "rmb", "wmb", "mb", "gp", "to-w", "to-r", "ppo", "rmw-sequence",
-      "cumul-fence", "prop", "hb", "rfe", "pb", "rcu-link", "rcu-order", "rcu-fence", "rb", "po-loc",
+      "cumul-fence", "prop", "hb", "pb", "rcu-link", "rcu-order", "rcu-fence", "rb", "po-loc",
       "coherence", "atomic", "happens-before", "propagation", "rcu", "plain-coherence"};
   return kNames;
 }

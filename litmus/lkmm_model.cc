@@ -227,7 +227,7 @@ void Model::Derived() {
   prop = Def("prop", Seq(Seq((overwrite & ext).Opt(All).Restrict(Marked, All), cumul_fence.Star(All)),
                          rfe.Opt(All).Restrict(Marked, Marked)));
   // hb: [Marked] ; (ppo | rfe | ((prop \ id) & int)) ; [Marked]
-  hb = Def("hb", (ppo | Def("rfe", rfe) | ((prop - id) & int_)).Restrict(Marked, Marked));
+  hb = Def("hb", (ppo | rfe | ((prop - id) & int_)).Restrict(Marked, Marked));
   // pb: prop ; strong-fence ; hb* ; [Marked]
   pb = Def("pb", Seq(Seq(prop, strong_fence), hb.Star(All)).Restrict(All, Marked));
 }
@@ -316,6 +316,45 @@ bool Model::DataRace() {
   return !(ww_race | wr_race | rw_race).Empty();
 }
 
+// A path from x to y through the edges that build prop and pb (overwrite
+// and rfe between processes, the fences of cumul-fence and strong-fence),
+// each named, so a cycle shows which fence carries the order.
+std::string Model::Unfold(int x, int y, const std::vector<std::string>& names) const {
+  const std::vector<std::pair<const char*, const Rel*>> parts = {
+      {"fre", &fre}, {"coe", &coe}, {"rfe", &rfe}, {"po-unlock-lock-po", &po_unlock_lock_po},
+      {"mb", &mb},   {"gp", &gp},   {"rcu-fence", &rcu_fence}, {"po-rel", &po_rel},
+      {"wmb", &wmb}, {"rmw", &rmw}, {"rfi", &rfi}, {"ppo", &ppo}};
+  std::vector<int> prev(n_, -1), how(n_, -1);
+  std::vector<bool> seen(n_, false);
+  std::deque<int> q{x};
+  seen[x] = true;
+  while (!q.empty()) {
+    int a = q.front();
+    q.pop_front();
+    if (a == y && a != x) break;
+    for (size_t k = 0; k < parts.size(); ++k) {
+      const Rel& r = *parts[k].second;
+      if (r.size() != n_) continue;
+      for (int b = 0; b < n_; ++b) {
+        if (!r.Has(a, b) || (seen[b] && b != y) || (b == y && prev[y] >= 0)) continue;
+        seen[b] = true;
+        prev[b] = a;
+        how[b] = static_cast<int>(k);
+        q.push_back(b);
+      }
+    }
+  }
+  if (prev[y] < 0) return "";
+  std::vector<int> path;
+  for (int v = y; v != x; v = prev[v]) {
+    path.push_back(v);
+    if (path.size() > static_cast<size_t>(n_)) return "";
+  }
+  std::string out = names[x];
+  for (auto it = path.rbegin(); it != path.rend(); ++it) out += std::string(" -") + parts[how[*it]].first + "-> " + names[*it];
+  return out;
+}
+
 std::string Model::DescribeViolation(Axiom a, const std::vector<std::string>& names) {
   const std::vector<std::pair<const char*, const Rel*>> labels = {
       {"rfe", &rfe},   {"fre", &fre},        {"coe", &coe},   {"rfi", &rfi},
@@ -382,7 +421,12 @@ std::string Model::DescribeViolation(Axiom a, const std::vector<std::string>& na
     std::string out;
     for (size_t k = 0; k < path.size(); ++k) {
       int x = path[k], y = path[(k + 1) % path.size()];
-      out += names[x] + " -" + label(x, y) + "-> ";
+      std::string l = label(x, y);
+      if (l == "prop" || l == "pb" || l == "rb" || l == "cumul-fence") {
+        std::string inner = Unfold(x, y, names);
+        if (!inner.empty()) l += " (" + inner + ")";
+      }
+      out += names[x] + " -" + l + "-> ";
     }
     return out + names[s];
   }

@@ -45,6 +45,7 @@ class Model {
   Rel Def(const char* name, const Rel& r) const { return Dropped(name) ? Rel(n_) : r; }
   Rel FenceRel(const Set& fences) const;  // fencerel(S) = po ; [S] ; po
   Rel Br(const Set& s) const { return Rel::Id(n_, s); }  // [S]
+  std::string Unfold(int x, int y, const std::vector<std::string>& names) const;
   void Basic();
   void Derived();
   void RcuRelations();

@@ -365,6 +365,7 @@ ModelResult RunModel(const Program& p, const ModelOptions& opt) {
     err.message = "cannot fork the model engine";
   } else if (!finished) {
     err.message = "model exploration exceeded " + std::to_string(static_cast<int>(opt.timeout_seconds)) + " s";
+    r.timed_out = true;
   } else if (!result.empty() && result[0] == kRecError && result.size() >= 1 + 3 * sizeof(int32_t)) {
     int32_t fields[3];
     std::memcpy(fields, result.data() + 1, sizeof(fields));

@@ -380,7 +380,10 @@ class Parser {
       item.name = words.back().first;
       item.pos = words.back().second;
       for (size_t i = 0; i + 1 < words.size(); ++i) {
-        if (!IsTypeWord(words[i].first)) Fail(words[i].second, "unknown type `" + words[i].first + "` in the init block");
+        bool struct_tag = i > 0 && words[i - 1].first == "struct";
+        if (!IsTypeWord(words[i].first) && !struct_tag) {
+          Fail(words[i].second, "unknown type `" + words[i].first + "` in the init block");
+        }
       }
       if (IsTypeWord(item.name)) Fail(item.pos, "expected a location name after `" + item.name + "`");
     }
@@ -464,7 +467,8 @@ class Parser {
       if (words.empty()) Fail(tok_.pos, "expected a parameter, found " + Describe(tok_));
       if (!(words.size() == 1 && words[0].first == "void")) {
         for (size_t i = 0; i + 1 < words.size(); ++i) {
-          if (!IsTypeWord(words[i].first)) Fail(words[i].second, "unknown type `" + words[i].first + "`");
+          bool struct_tag = i > 0 && words[i - 1].first == "struct";  // struct srcu_struct *s
+          if (!IsTypeWord(words[i].first) && !struct_tag) Fail(words[i].second, "unknown type `" + words[i].first + "`");
         }
         for (const Param& q : p.params) {
           if (q.name == words.back().first) Fail(words.back().second, "duplicate parameter `" + q.name + "`");
@@ -578,7 +582,11 @@ class Parser {
   }
 
   void ParseDecl(std::vector<Stmt>* out) {
-    while (tok_.kind == Token::Kind::kIdent && IsTypeWord(tok_.text)) Bump();
+    while (tok_.kind == Token::Kind::kIdent && IsTypeWord(tok_.text)) {
+      bool is_struct = tok_.text == "struct";
+      Bump();
+      if (is_struct && tok_.kind == Token::Kind::kIdent) Bump();  // the struct's tag
+    }
     for (;;) {
       while (IsPunct("*")) Bump();
       Stmt s;

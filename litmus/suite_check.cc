@@ -1,6 +1,7 @@
 // Checks the runner's --json output against an expectations file, one line
-// per test: `NAME LKMM RELACY STATUS` (RELACY is `-` when Relacy did not
-// run; STATUS may contain spaces). Reads data, never the text table.
+// per test: `NAME LKMM RELACY STATUS` (LKMM is the verdict with `+FLAG` for
+// each flag such as data-race; RELACY is `-` when Relacy did not run;
+// STATUS may contain spaces). Reads data, never the text table.
 //
 //   suite_check RESULTS.json EXPECTED
 #include <fstream>
@@ -26,6 +27,9 @@ int main(int argc, char** argv) {
   for (const auto& t : results) {
     std::string name = t.value("name", t.value("file", std::string("?")));
     std::string lkmm = t.contains("lkmm") ? t["lkmm"].value("verdict", std::string("-")) : "-";
+    if (t.contains("lkmm") && t["lkmm"].contains("flags")) {
+      for (const auto& f : t["lkmm"]["flags"]) lkmm += "+" + f.get<std::string>();
+    }
     std::string relacy = t.contains("relacy") ? t["relacy"].value("verdict", std::string("-")) : "-";
     actual[name] = lkmm + " " + relacy + " " + t.value("status", std::string("?"));
   }
