@@ -1,137 +1,40 @@
-// mmu_core/steps.h: the named step points of every lockless protocol.
-//
-// A step is one shared-memory action of a protocol, named the way kernel
-// developers name it in a reported interleaving ("read low", "write high",
-// "update count"). Replay files, counterexample tables and stress reports all
-// use these names, so this file is the one place the vocabulary lives; the
-// README's "Step vocabulary" table is printed from it (bazel run //mmu_core:steps).
+// mmu_core/steps.h: how the core runs its named steps (step_names.h).
 //
 // The core wraps each step in At(step, op): op runs the shared-memory access
 // and returns the value it read or wrote. An engine may install a StepHook to
 // order steps (replay), to record them (counterexample tables) or to widen
 // race windows (stress). Without a hook a step costs one load and a branch.
-//
-// Invariant: each step names exactly one shared-memory access (or one
-// indivisible group, such as "check low and count", whose parts the kernel
-// performs back to back with no other shared access between them).
 #pragma once
 
 #include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
 #include <type_traits>
 
+#include "mmu_core/step_names.h"
 #include "mmu_core/sync.h"
 
 namespace mmu {
-
-#define MMU_STEP_LIST(X)                                                                              \
-  /* split spte reader: __get_spte_lockless */                                                        \
-  X(ReadCount, "read count", "split-spte", "sample sp->clear_spte_count (then rmb)")                 \
-  X(ReadLow, "read low", "split-spte", "load the low word (then rmb)")                                \
-  X(ReadHigh, "read high", "split-spte", "load the high word (then rmb); also the slow clear's old.high") \
-  X(CheckLowAndCount, "check low and count", "split-spte",                                            \
-    "reload low and count; retry if either changed")                                                  \
-  /* split spte writers: __set_spte, __update_clear_spte_{fast,slow}, count_spte_clear */             \
-  X(WriteLow, "write low", "split-spte", "store the low word (the slow clear's is an xchg)")          \
-  X(WriteHigh, "write high", "split-spte", "store the high word")                                     \
-  X(UpdateCount, "update count", "split-spte", "wmb, then clear_spte_count++ (spte became non-present)") \
-  X(HwSetLowAD, "set low a/d", "split-spte", "hardware ORs Accessed/Dirty into a present low word")    \
-  /* 64-bit spte */                                                                                   \
-  X(ReadSpte, "read spte", "spte", "READ_ONCE of a whole 64-bit spte")                                \
-  X(WriteSpte, "write spte", "spte", "WRITE_ONCE of a whole 64-bit spte")                             \
-  X(XchgSpte, "xchg spte", "spte", "atomic exchange of a 64-bit spte (volatile bits rule)")           \
-  X(CmpxchgSpte, "cmpxchg spte", "fast-pf", "try_cmpxchg64 of the fast page fault")                  \
-  X(HwSetAD, "set a/d", "hardware", "hardware ORs Accessed, and Dirty if writable, into a present spte") \
-  /* lockless walk: walk_shadow_page_lockless_{begin,end} and the freer */                            \
-  X(BeginLockless, "begin lockless walk", "walk", "smp_store_mb(mode, READING_SHADOW_PAGE_TABLES)")   \
-  X(EndLockless, "end lockless walk", "walk", "smp_store_release(mode, OUTSIDE_GUEST_MODE)")          \
-  X(ReadMode, "read mode", "walk", "flush-and-wait reads a vCPU's mode (cmpxchg with a barrier)")     \
-  X(KickVcpu, "kick vcpu", "walk", "IPI a vCPU that is not outside guest mode and wait for it")       \
-  X(FreePage, "free page", "walk", "kvm_mmu_free_shadow_page: the table's memory is released")        \
-  /* TLB and guest accesses */                                                                        \
-  X(TlbFill, "tlb fill", "tlb", "the CPU caches the spte's translation and W bit")                    \
-  X(TlbFlush, "tlb flush", "tlb", "a remote TLB flush empties every vCPU's TLB")                      \
-  X(GuestWrite, "guest write", "tlb", "the guest writes through its TLB or the spte")                 \
-  /* fast page fault */                                                                               \
-  X(MarkDirty, "mark dirty", "fast-pf", "mark_page_dirty_in_slot: set the gfn's dirty bitmap bit")    \
-  X(ReadGpte, "read gpte", "fast-pf", "read the guest pte (indirect pages only: mutation M5.1)")      \
-  /* fast zap all */                                                                                  \
-  X(ToggleGen, "toggle gen", "zap-all", "mmu_valid_gen ^= 1 under mmu_lock")                           \
-  X(ReloadRoots, "reload roots", "zap-all", "request every vCPU to free obsolete roots")               \
-  X(ZapPage, "zap page", "zap-all", "prepare_zap one shadow page (unlink, mark invalid)")             \
-  X(LockBreak, "lock break", "zap-all", "cond_resched_lock: drop and retake mmu_lock")                \
-  X(TakeLock, "take lock", "lock", "acquire mmu_lock or slots_lock (the CPU may wait inside)")         \
-  X(LoadRoot, "load root", "zap-all", "a vCPU serves the reload request with a root of the current gen") \
-  X(LinkPage, "link page", "zap-all", "the slow fault links a new child table under mmu_lock")        \
-  /* MMIO generation */                                                                               \
-  X(ReadGen, "read gen", "mmio", "read kvm_memslots(kvm)->generation")                                \
-  X(PublishGen, "publish gen", "mmio", "store the memslots generation (with or without in-progress)") \
-  X(LookupSlot, "lookup slot", "mmio", "search the memslots for the gfn")                             \
-  X(PublishSlots, "publish slots", "mmio", "rcu_assign_pointer of the new memslots")                  \
-  X(SyncSrcu, "synchronize srcu", "mmio", "wait for every reader of the old memslots")               \
-  X(SrcuLock, "srcu read lock", "mmio", "srcu_read_lock: a vCPU enters a read-side section")          \
-  X(SrcuUnlock, "srcu read unlock", "mmio", "srcu_read_unlock: the vCPU leaves it")                   \
-  X(WriteMmioSpte, "write mmio spte", "mmio", "mark_mmio_spte stores an MMIO spte with a generation") \
-  X(MmioHit, "mmio hit", "mmio", "handle_mmio_page_fault accepts a cached MMIO translation")
-
-enum class Step : std::uint8_t {
-#define MMU_STEP_ENUM(id, name, component, what) id,
-  MMU_STEP_LIST(MMU_STEP_ENUM)
-#undef MMU_STEP_ENUM
-      kCount
-};
-
-struct StepInfo {
-  Step id;
-  std::string_view name;
-  std::string_view component;
-  std::string_view what;
-};
-
-inline constexpr StepInfo kSteps[] = {
-#define MMU_STEP_INFO(id, name, component, what) {Step::id, name, component, what},
-    MMU_STEP_LIST(MMU_STEP_INFO)
-#undef MMU_STEP_INFO
-};
-static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == static_cast<std::size_t>(Step::kCount));
-
-inline constexpr std::string_view StepName(Step s) { return kSteps[static_cast<std::size_t>(s)].name; }
-
-// An engine's view of the steps. before() may block (replay orders steps);
-// after() gets the value read or written (0 for steps without one).
-class StepHook {
- public:
-  virtual ~StepHook() = default;
-  virtual void before(int cpu, Step s) = 0;
-  virtual void after(int cpu, Step s, std::uint64_t value) = 0;
-  // The CPU is about to spin on a lock (replay uses this to explain a hang).
-  virtual void blocking(int /*cpu*/, const char* /*what*/) {}
-  virtual void unblocked(int /*cpu*/) {}
-};
 
 namespace detail {
 inline StepHook* g_step_hook = nullptr;
 // Steps do not nest: a step is one shared access (or one indivisible group),
 // so that replay can order it and a recorder can list it where its access
-// happened. The native engine checks it (replay runs every scenario there);
-// under Relacy a failing execution is abandoned inside its step, so a flag
-// would outlive it.
-#if defined(MMU_BACKEND_NATIVE)
+// happened. The native engine checks it (replay runs every scenario there).
+// (Under Relacy a fiber is not a thread, and a failing execution is
+// abandoned inside its step, so only the native engine keeps the flag.)
 inline thread_local bool tls_in_step = false;
 struct StepScope {
   StepScope() {
-    sync::check(!tls_in_step, "a step inside a step (see At() in mmu_core/steps.h)");
-    tls_in_step = true;
+    if constexpr (!sync::kRelacy) {
+      sync::check(!tls_in_step, "a step inside a step (see At() in mmu_core/steps.h)");
+      tls_in_step = true;
+    }
   }
-  ~StepScope() { tls_in_step = false; }
+  ~StepScope() {
+    if constexpr (!sync::kRelacy) tls_in_step = false;
+  }
   StepScope(const StepScope&) = delete;
   StepScope& operator=(const StepScope&) = delete;
 };
-#else
-struct StepScope {};
-#endif
 }  // namespace detail
 
 // Installed before the threads of a run start, removed after they finish.
@@ -179,30 +82,5 @@ inline void LockNamed(sync::Mutex& m, const char* name, sync::Loc l = sync::Loc:
   });
 }
 inline void LockMmu(sync::Mutex& m, sync::Loc l = sync::Loc::current()) { LockNamed(m, "mmu_lock", l); }
-
-// Case-insensitive, whitespace-tolerant look-up ("Read  Low" == "read low").
-// "xchg low" is accepted for "write low" (the slow clear's xchg).
-inline std::optional<Step> StepFromName(std::string_view name) {
-  auto norm = [](std::string_view in) {
-    std::string out;
-    bool space = false;
-    for (char c : in) {
-      if (c == ' ' || c == '\t' || c == '_' || c == '-') {
-        space = !out.empty();
-        continue;
-      }
-      if (space) out.push_back(' ');
-      space = false;
-      out.push_back(static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c));
-    }
-    return out;
-  };
-  const std::string want = norm(name);
-  if (want == "xchg low") return Step::WriteLow;
-  for (const StepInfo& i : kSteps) {
-    if (norm(i.name) == want) return i.id;
-  }
-  return std::nullopt;
-}
 
 }  // namespace mmu

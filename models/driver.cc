@@ -85,26 +85,25 @@ std::string VariantName(const std::optional<Mutation>& m) { return m ? std::stri
 
 class Driver {
  public:
-  Driver(Model& model, const Declaration& decl) : model_(model), decl_(decl) {}
+  explicit Driver(Model& model) : model_(model), info_(model.Info()) {}
 
   int Main(int argc, char** argv);
 
  private:
   int Fail(const std::string& message) const {
-    fmt::print(stderr, "{}: {}\n", decl_.target, message);
+    fmt::print(stderr, "{}: {}\n", info_.target, message);
     return kBadInput;
   }
   std::optional<int> ParseFlags(int argc, char** argv);
   std::optional<int> ResolveShard();
-  std::vector<std::string> DeclarationProblems() const;
   int List() const;
-  int CheckDeclaration() const;
 
   Expected ExpectedError(Mutation m) const;
   bool Shows(Mutation m, int config) const;
   Verdict Judge(const RunRecord& r, std::string& why) const;
   RunRecord RunOne(std::optional<Mutation> m, int config, Shard shard);
   std::vector<std::string> Roles(int config) const;
+  const std::string& Config(int config) const { return info_.configs[static_cast<std::size_t>(config)]; }
   Counterexample MakeCounterexample(const RunRecord& r) const;
   void PrintRun(const RunRecord& r) const;
   void PrintCounterexample(const RunRecord& r) const;
@@ -113,7 +112,7 @@ class Driver {
   bool WriteCounterexample() const;
 
   Model& model_;
-  const Declaration& decl_;
+  const ScenarioInfo& info_;
 
   // Flags.
   std::string variant_flag_ = "all";
@@ -125,7 +124,6 @@ class Driver {
   std::string expect_flag_;
   unsigned split_depth_ = 8;
   bool list_ = false;
-  bool check_declaration_ = false;
   bool relacy_scheduler_ = false;
   bool history_ = true;
 
@@ -141,14 +139,16 @@ class Driver {
 };
 
 std::optional<int> Driver::ParseFlags(int argc, char** argv) {
-  CLI::App app(fmt::format("Relacy model of scenario {} ({}): {}", model_.Name(), model_.Section(), model_.Invariant()),
-               std::string(decl_.target));
-  app.add_option("--variant", variant_flag_, "none (the correct core), a mutation of this scenario, or all")
+  CLI::App app(fmt::format("Relacy model of scenario {} ({}): {}", info_.name, info_.section, info_.invariant),
+               info_.target);
+  app.add_option("--variant", variant_flag_,
+                 "none (the correct core), a mutation of this scenario, twins (every mutation), or all")
       ->capture_default_str();
-  app.add_option("--config", config_flag_, "a configuration index, or all")->capture_default_str();
+  app.add_option("--config", config_flag_, "all, a configuration index, or key=value pairs that select members (--list)")
+      ->capture_default_str();
   app.add_option("--search", search_flag_,
-                 fmt::format("full | bound:N | random:N | ci (declared: {}; ci: the main job's, {})", decl_.search,
-                             decl_.ci_search.empty() ? decl_.search : decl_.ci_search));
+                 fmt::format("full | bound:N | random:N | ci (declared: {}; ci: the main job's, {})", info_.search.search,
+                             info_.search.ci_search.empty() ? info_.search.search : info_.search.ci_search));
   app.add_option("--expect", expect_flag_,
                  "the error a twin must produce, \"KIND\" or \"KIND: message prefix\", instead of the declared one "
                  "(checks the checker: a wrong expectation must fail the run)");
@@ -162,65 +162,64 @@ std::optional<int> Driver::ParseFlags(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_flag("--relacy-scheduler", relacy_scheduler_,
                "use Relacy's own scheduler classes (no split; cross-checks the split search)");
-  app.add_flag("--check-declaration", check_declaration_,
-               "check the models/BUILD declaration against the scenario and exit");
   app.add_flag("!--no-history", history_, "do not print Relacy's raw history after a counterexample");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "{}: {}\nRun with --help for the flags.\n", decl_.target, e.what());
+    fmt::print(stderr, "{}: {}\nRun with --help for the flags.\n", info_.target, e.what());
     return kBadInput;
   }
 
   // --variant
   if (variant_flag_ == "all") {
     variants_.push_back(std::nullopt);
-    for (Mutation m : model_.Mutations()) variants_.push_back(m);
+    for (Mutation m : info_.Mutations()) variants_.push_back(m);
   } else if (variant_flag_ == "none") {
     variants_.push_back(std::nullopt);
+  } else if (variant_flag_ == "twins") {
+    for (Mutation m : info_.Mutations()) variants_.push_back(m);
   } else {
     const std::optional<Mutation> m = MutationFromName(variant_flag_);
-    const std::vector<Mutation> mine = model_.Mutations();
+    const std::vector<Mutation> mine = info_.Mutations();
     std::string names;
     for (Mutation x : mine) names += fmt::format(" {}", Describe(x).name);
-    if (!m) return Fail(fmt::format("--variant {}: not none, all or a catalogue mutation (this scenario's:{})",
+    if (!m) return Fail(fmt::format("--variant {}: not none, twins, all or a catalogue mutation (this scenario's:{})",
                                     variant_flag_, names));
     if (std::find(mine.begin(), mine.end(), *m) == mine.end()) {
       return Fail(fmt::format("--variant {}: {} does not show this mutation (its mutations:{})", variant_flag_,
-                              model_.Name(), names));
+                              info_.name, names));
     }
     variants_.push_back(*m);
   }
 
   // --config
-  if (config_flag_ == "all") {
-    for (int i = 0; i < model_.NumConfigs(); ++i) configs_.push_back(i);
-  } else {
-    const std::optional<unsigned> c = ParseUnsigned(config_flag_);
-    if (!c || static_cast<int>(*c) >= model_.NumConfigs()) {
-      return Fail(fmt::format("--config {}: not all or an index below {} (see --list)", config_flag_,
-                              model_.NumConfigs()));
-    }
-    configs_.push_back(static_cast<int>(*c));
-  }
+  const ConfigSelection sel = SelectConfigs(info_.name, info_.configs, config_flag_, /*many=*/true);
+  if (!sel.ok()) return Fail("--config " + config_flag_ + ": " + sel.error);
+  configs_ = sel.indices;
 
   // --search: the declared search by default; "ci" is the main job's search
   // for the correct core (ci_search in models/BUILD) with the twins on the
   // declared one, which the stronger search contains.
-  const std::optional<Search> declared = Search::Parse(decl_.search);
-  if (!declared) return Fail(fmt::format("declared search {} does not parse (models/BUILD)", decl_.search));
+  const ModelSearch& plan = info_.search;
+  const std::optional<Search> declared = Search::Parse(plan.search);
+  if (!declared) return Fail(fmt::format("the scenario's search {} does not parse (kSearch)", plan.search));
   twin_search_ = *declared;
-  twin_search_why_ = std::string(decl_.why);
-  if (search_flag_.empty() || (search_flag_ == "ci" && decl_.ci_search.empty())) {
+  twin_search_why_ = std::string(plan.why);
+  if (search_flag_.empty() || (search_flag_ == "ci" && plan.ci_search.empty())) {
     search_ = *declared;
-    search_why_ = std::string(decl_.why);
+    search_why_ = std::string(plan.why);
   } else if (search_flag_ == "ci") {
-    const std::optional<Search> ci = Search::Parse(decl_.ci_search);
-    if (!ci) return Fail(fmt::format("declared ci_search {} does not parse (models/BUILD)", decl_.ci_search));
+    const std::optional<Search> ci = Search::Parse(plan.ci_search);
+    if (!ci) return Fail(fmt::format("the scenario's ci_search {} does not parse (kSearch)", plan.ci_search));
+    if (!Contains(*ci, *declared)) {
+      // The twins run the declared search as a part of the main job's.
+      return Fail(fmt::format("the scenario's ci_search {} does not contain its search {} (kSearch)", plan.ci_search,
+                              plan.search));
+    }
     search_ = *ci;
-    search_why_ = fmt::format("main job's search: {}", decl_.ci_why);
+    search_why_ = fmt::format("main job's search: {}", plan.ci_why);
   } else {
     const std::optional<Search> s = Search::Parse(search_flag_);
     if (!s) {
@@ -270,36 +269,28 @@ Expected Driver::ExpectedError(Mutation m) const {
     e.in_scenario = false;
     return e;
   }
-  if (std::optional<std::string> kind = model_.ExpectedError(m)) {
-    e.kind = *kind;
-    e.in_scenario = false;
-    return e;
-  }
-  for (const auto& [name, text] : decl_.expect) {
-    if (MutationFromName(name) != m) continue;
-    const std::size_t colon = text.find(": ");
-    e.kind = std::string(text.substr(0, colon));
-    if (colon != std::string_view::npos) e.message = std::string(text.substr(colon + 2));
-    e.in_scenario = false;
+  const Twin* twin = info_.TwinOf(m);
+  if (twin == nullptr) return e;
+  switch (twin->expect.kind) {
+    case Failure::Kind::kInvariant:
+      // An invariant of the scenario's own; one named by its message may be
+      // raised anywhere in the core (the MMIO hit check is in mmio.h).
+      e.message = std::string(twin->expect.message);
+      e.in_scenario = e.message.empty();
+      break;
+    case Failure::Kind::kUseAfterFree:
+      e.kind = "ACCESS TO FREED MEMORY";
+      e.in_scenario = false;
+      break;
+    case Failure::Kind::kLivelock:
+      e.kind = "LIVELOCK";
+      e.in_scenario = false;
+      break;
   }
   return e;
 }
 
-// The scenario's Shows() if it has one, else the declaration's twin_configs.
-bool Driver::Shows(Mutation m, int config) const {
-  if (std::optional<bool> shows = model_.Shows(m, config)) return *shows;
-  for (const auto& [name, configs] : decl_.twin_configs) {
-    if (MutationFromName(name) != m) continue;
-    std::string_view rest = configs;
-    while (!rest.empty()) {
-      const std::size_t comma = rest.find(',');
-      if (ParseUnsigned(rest.substr(0, comma)) == static_cast<unsigned>(config)) return true;
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
-    return false;
-  }
-  return true;
-}
+bool Driver::Shows(Mutation m, int config) const { return info_.Shows(m, config); }
 
 // A correct run passes when Relacy finds nothing. A twin is caught when
 // Relacy reports the expected error: its kind, the declared message if any,
@@ -319,7 +310,8 @@ Verdict Driver::Judge(const RunRecord& r, std::string& why) const {
     return Verdict::kFailed;
   }
   if (e.in_scenario && !o.where.empty() && o.where.find(kScenarioDir) == std::string::npos) {
-    why = fmt::format("the assert at {} is not the scenario's (declare expect in models/BUILD if it should be)",
+    why = fmt::format("the assert at {} is not the scenario's (name its message in the twin's expected failure if it "
+                      "should be)",
                       o.where);
     return Verdict::kFailed;
   }
@@ -341,7 +333,7 @@ RunRecord Driver::RunOne(std::optional<Mutation> m, int config, Shard shard) {
   req.split_depth = split_depth_;
   req.relacy_scheduler = relacy_scheduler_;
   req.progress = isatty(STDERR_FILENO) != 0;
-  req.label = fmt::format("{} {} [{}]", model_.Name(), VariantName(m), model_.DescribeConfig(config));
+  req.label = fmt::format("{} {} [{}]", info_.name, VariantName(m), Config(config));
   r.outcome = model_.Run(req);
   r.verdict = Judge(r, r.why);
   return r;
@@ -349,30 +341,21 @@ RunRecord Driver::RunOne(std::optional<Mutation> m, int config, Shard shard) {
 
 std::vector<std::string> Driver::Roles(int config) const {
   std::vector<std::string> roles;
-  const std::string description = model_.DescribeConfig(config);
-  for (int cpu = 0; cpu < model_.Threads(); ++cpu) {
-    if (std::optional<std::string> role = model_.Role(config, cpu)) {
-      roles.push_back(*role);
-    } else if (static_cast<std::size_t>(cpu) < decl_.roles.size()) {
-      roles.push_back(ExpandRole(decl_.roles[static_cast<std::size_t>(cpu)], description));
-    } else {
-      roles.push_back("thread");
-    }
-  }
+  for (int cpu = 0; cpu < info_.threads; ++cpu) roles.push_back(info_.Header(config, cpu));
   return roles;
 }
 
 Counterexample Driver::MakeCounterexample(const RunRecord& r) const {
   const RunOutcome& o = r.outcome;
   Counterexample c;
-  c.scenario = std::string(model_.Name());
-  c.config = model_.DescribeConfig(r.config);
+  c.scenario = info_.name;
+  c.config = Config(r.config);
   c.mutation = VariantName(r.mutation);
   c.roles = Roles(r.config);
   c.trace = o.trace;
-  c.comments.push_back(fmt::format("Counterexample found by //models:{} ({} search): {} {}", decl_.target,
-                                   r.search.ToString(), model_.Name(), model_.Section()));
-  c.comments.push_back(fmt::format("invariant: {}", model_.Invariant()));
+  c.comments.push_back(fmt::format("Counterexample found by //models:{} ({} search): {} {}", info_.target,
+                                   r.search.ToString(), info_.name, info_.section));
+  c.comments.push_back(fmt::format("invariant: {}", info_.invariant));
   if (r.mutation) c.comments.push_back(fmt::format("mutation {}: {}", Describe(*r.mutation).name, Describe(*r.mutation).what));
   c.comments.push_back(fmt::format("Relacy: {}{} at iteration {}{}", o.error_kind,
                                    o.message.empty() ? "" : " (" + o.message + ")", o.found_at,
@@ -394,7 +377,7 @@ void Driver::PrintRun(const RunRecord& r) const {
   if (shard_.total > 1 && r.search.IsTree() && !r.mutation) {
     detail += fmt::format(" (shard {}/{}: {} subtrees, {} probes)", shard_.index, shard_.total, o.subtrees, o.probes);
   }
-  fmt::print("  {:<6} {:<28} {:<9} {:<7} {}  {:.2f} s\n", VariantName(r.mutation), model_.DescribeConfig(r.config),
+  fmt::print("  {:<6} {:<28} {:<9} {:<7} {}  {:.2f} s\n", VariantName(r.mutation), Config(r.config),
              r.search.ToString(), VerdictName(r.verdict), detail, o.seconds);
   if (!r.why.empty()) fmt::print("         {}\n", r.why);
   std::fflush(stdout);
@@ -403,9 +386,8 @@ void Driver::PrintRun(const RunRecord& r) const {
 void Driver::PrintCounterexample(const RunRecord& r) const {
   const RunOutcome& o = r.outcome;
   const Counterexample c = MakeCounterexample(r);
-  fmt::print("\n---- counterexample: {} {} [{}] ----\n", model_.Name(), VariantName(r.mutation),
-             model_.DescribeConfig(r.config));
-  fmt::print("{}\n{}", FormatInterleaving(c), FormatValues(c, o.observations, o.observed));
+  fmt::print("\n---- counterexample: {} {} [{}] ----\n", info_.name, VariantName(r.mutation), Config(r.config));
+  fmt::print("{}\n{}", WriteInterleaving(ToInterleaving(c)), FormatValues(c, o.observations, o.observed));
   if (history_) fmt::print("\nRelacy's history of the failing execution:\n{}", o.history);
   fmt::print("---- end of counterexample ----\n\n");
   std::fflush(stdout);
@@ -434,7 +416,7 @@ void Driver::PrintSummary() const {
       if (twin_caught) ++caught;
     }
   }
-  fmt::print("{}: correct {}, {} of {} mutations caught{}\n", model_.Name(),
+  fmt::print("{}: correct {}, {} of {} mutations caught{}\n", info_.name,
              correct_passed + correct_failed == 0 ? "not run" : (correct_failed == 0 ? "passed" : "FAILED"), caught,
              twins, shard_.total > 1 ? fmt::format(" (shard {}/{})", shard_.index, shard_.total) : "");
 }
@@ -444,10 +426,10 @@ bool Driver::WriteJson() const {
   for (const RunRecord& r : records_) {
     const RunOutcome& o = r.outcome;
     nlohmann::json j;
-    j["scenario"] = std::string(model_.Name());
-    j["target"] = std::string(decl_.target);
+    j["scenario"] = info_.name;
+    j["target"] = info_.target;
     j["variant"] = VariantName(r.mutation);
-    j["config"] = model_.DescribeConfig(r.config);
+    j["config"] = Config(r.config);
     j["config_index"] = r.config;
     j["search"] = r.search.ToString();
     j["search_why"] = r.search_why;
@@ -474,7 +456,7 @@ bool Driver::WriteCounterexample() const {
   for (const RunRecord& r : records_) {
     if (!r.outcome.found) continue;
     std::ofstream f(counterexample_out_);
-    f << FormatInterleaving(MakeCounterexample(r));
+    f << WriteInterleaving(ToInterleaving(MakeCounterexample(r)));
     return static_cast<bool>(f);
   }
   fmt::print("no counterexample found: {} not written\n", counterexample_out_);
@@ -482,72 +464,50 @@ bool Driver::WriteCounterexample() const {
   return true;
 }
 
-std::vector<std::string> Driver::DeclarationProblems() const {
-  std::vector<std::string> problems;
-  std::set<std::string> declared(decl_.twins.begin(), decl_.twins.end());
-  std::set<std::string> shown;
-  for (Mutation m : model_.Mutations()) shown.insert(std::string(Describe(m).name));
-  for (const std::string& m : shown) {
-    if (declared.count(m) == 0) problems.push_back(fmt::format("{} is in kMutations but has no twin in models/BUILD", m));
-  }
-  for (const std::string& m : declared) {
-    if (shown.count(m) == 0) problems.push_back(fmt::format("twin {} is declared but not in kMutations", m));
-  }
-  for (const auto& [m, kind] : decl_.expect) {
-    if (shown.count(std::string(m)) == 0) problems.push_back(fmt::format("expect names {}, not a mutation of it", m));
-  }
-  for (const auto& [m, configs] : decl_.twin_configs) {
-    if (shown.count(std::string(m)) == 0) {
-      problems.push_back(fmt::format("twin_configs names {}, not a mutation of it", m));
-      continue;
-    }
-    bool any = false;
-    for (int c = 0; c < model_.NumConfigs(); ++c) any = any || Shows(*MutationFromName(m), c);
-    if (!any) problems.push_back(fmt::format("twin_configs of {} names no configuration below {}", m, model_.NumConfigs()));
-  }
-  if (!Search::Parse(decl_.search)) problems.push_back(fmt::format("declared search {} does not parse", decl_.search));
-  if (!decl_.ci_search.empty() && !Search::Parse(decl_.ci_search)) {
-    problems.push_back(fmt::format("ci_search {} does not parse", decl_.ci_search));
-  }
-  if (!decl_.ci_search.empty() && decl_.ci_why.empty()) problems.push_back("ci_search has no reason (ci_why)");
-  if (const std::optional<Search> ci = Search::Parse(decl_.ci_search), declared = Search::Parse(decl_.search);
-      ci && declared && !Contains(*ci, *declared)) {
-    problems.push_back(fmt::format("ci_search {} does not contain the declared search {} (the twins run the declared "
-                                   "one as a part of the main job's)",
-                                   decl_.ci_search, decl_.search));
-  }
-  if (decl_.why.empty()) problems.push_back("the declared search has no reason (why)");
-  if (!model_.Role(0, 0) && decl_.roles.size() != static_cast<std::size_t>(model_.Threads())) {
-    problems.push_back(fmt::format("{} roles declared for {} threads", decl_.roles.size(), model_.Threads()));
-  }
-  if (decl_.target.find('-') != std::string_view::npos) problems.push_back("target names use '_'");
-  return problems;
-}
-
-int Driver::CheckDeclaration() const {
-  const std::vector<std::string> problems = DeclarationProblems();
-  for (const std::string& p : problems) fmt::print("{}: declaration: {}\n", decl_.target, p);
-  if (problems.empty()) fmt::print("{}: the models/BUILD declaration matches the scenario\n", decl_.target);
-  return problems.empty() ? 0 : 1;
-}
-
 int Driver::List() const {
-  fmt::print("model {} (//models:{}): {} {}\n", model_.Name(), decl_.target, model_.Section(), model_.Invariant());
-  fmt::print("threads: {}\n", model_.Threads());
-  fmt::print("search: {} ({})\n", decl_.search, decl_.why);
-  if (!decl_.ci_search.empty()) {
-    fmt::print("main job's search (--search ci, correct core only): {} ({})\n", decl_.ci_search, decl_.ci_why);
+  if (!json_out_.empty()) {
+    // The scenario's facts, for tools (the round-trip survey, the kill matrix).
+    nlohmann::json j;
+    j["scenario"] = info_.name;
+    j["target"] = info_.target;
+    j["section"] = info_.section;
+    j["invariant"] = info_.invariant;
+    j["threads"] = info_.threads;
+    j["configs"] = info_.configs;
+    j["search"] = {{"search", info_.search.search}, {"why", info_.search.why},
+                   {"ci_search", info_.search.ci_search.empty() ? info_.search.search : info_.search.ci_search}};
+    nlohmann::json twins = nlohmann::json::array();
+    for (Mutation m : info_.Mutations()) {
+      std::vector<int> configs;
+      for (int c = 0; c < static_cast<int>(info_.configs.size()); ++c) {
+        if (Shows(m, c)) configs.push_back(c);
+      }
+      twins.push_back({{"mutation", std::string(Describe(m).name)},
+                       {"configs", configs},
+                       {"expect", ExpectedError(m).ToString()}});
+    }
+    j["twins"] = twins;
+    std::ofstream f(json_out_);
+    f << j.dump(2) << "\n";
+    if (!f) return Fail(fmt::format("--json {}: write failed", json_out_));
+  }
+  fmt::print("model {} (//models:{}): {} {}\n", info_.name, info_.target, info_.section, info_.invariant);
+  fmt::print("threads: {}\n", info_.threads);
+  fmt::print("search: {} ({})\n", info_.search.search, info_.search.why);
+  if (!info_.search.ci_search.empty()) {
+    fmt::print("main job's search (--search ci, correct core only): {} ({})\n", info_.search.ci_search,
+               info_.search.ci_why);
   }
   fmt::print("configurations:\n");
-  for (int c = 0; c < model_.NumConfigs(); ++c) {
+  for (int c = 0; c < static_cast<int>(info_.configs.size()); ++c) {
     std::string roles;
     for (const std::string& r : Roles(c)) roles += (roles.empty() ? "" : " | ") + r;
-    fmt::print("  {}  {:<30} threads: {}\n", c, model_.DescribeConfig(c), roles);
+    fmt::print("  {}  {:<34} threads: {}\n", c, Config(c), roles);
   }
   fmt::print("negative twins:\n");
-  for (Mutation m : model_.Mutations()) {
+  for (Mutation m : info_.Mutations()) {
     std::string where;
-    for (int c = 0; c < model_.NumConfigs(); ++c) {
+    for (int c = 0; c < static_cast<int>(info_.configs.size()); ++c) {
       if (Shows(m, c)) where += fmt::format("{}{}", where.empty() ? "" : ",", c);
     }
     fmt::print("  {:<5} expects {:<40} configs {:<6} {}\n", Describe(m).name, ExpectedError(m).ToString(), where,
@@ -558,7 +518,6 @@ int Driver::List() const {
 
 int Driver::Main(int argc, char** argv) {
   if (std::optional<int> rc = ParseFlags(argc, argv)) return *rc;
-  if (check_declaration_) return CheckDeclaration();
   if (list_) return List();
   if (!json_out_.empty() && !std::ofstream(json_out_)) return Fail(fmt::format("--json {}: cannot write", json_out_));
   if (!counterexample_out_.empty()) {
@@ -569,9 +528,7 @@ int Driver::Main(int argc, char** argv) {
     }
     if (!existed) std::remove(counterexample_out_.c_str());
   }
-  for (const std::string& p : DeclarationProblems()) fmt::print(stderr, "{}: warning: declaration: {}\n", decl_.target, p);
-
-  fmt::print("model {}: {} {}\n", model_.Name(), model_.Section(), model_.Invariant());
+  fmt::print("model {}: {} {}\n", info_.name, info_.section, info_.invariant);
   fmt::print("search {} ({})\n", search_.ToString(), search_why_);
   if (twin_search_.ToString() != search_.ToString()) {
     fmt::print("twins: search {} ({}; the stronger search above contains it)\n", twin_search_.ToString(),
@@ -674,8 +631,8 @@ void ParseFailure(std::string_view report, RunOutcome& out) {
   out.where = std::string(where);
 }
 
-int ModelMain(Model& model, const Declaration& declaration, int argc, char** argv) {
-  Driver driver(model, declaration);
+int ModelMain(Model& model, int argc, char** argv) {
+  Driver driver(model);
   return driver.Main(argc, argv);
 }
 

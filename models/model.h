@@ -1,7 +1,8 @@
 // models/model.h: what a Relacy model of one scenario offers its driver.
 //
 // A model binary (//models:<target>) is a scenario compiled against the
-// Relacy engine (relacy_model.h) plus the engine-free driver (driver.cc):
+// Relacy engine (relacy_model.h, model_main.cc) plus the engine-free driver
+// (driver.cc), which takes every fact from the scenario (ScenarioInfo):
 // the driver parses the command line, decides which runs to make (variants,
 // configurations, this shard's part of the search), prints the results and
 // writes JSON and counterexamples; the model runs one Relacy search at a time.
@@ -19,7 +20,9 @@
 #include <utility>
 #include <vector>
 
+#include "mmu_core/catalog/scenario_info.h"
 #include "mmu_core/mutations.h"
+#include "mmu_core/step_names.h"
 
 namespace mmu::models {
 
@@ -45,28 +48,6 @@ struct Shard {
   int total = 1;
 };
 
-// A model's declaration in models/BUILD (mmu_model() in defs.bzl generates it).
-struct Declaration {
-  std::string_view target;  // "split_pnp"
-  std::string_view search;  // the declared search, "full" or "bound:N"
-  std::string_view why;     // why that search
-  // Column headers "CPU N: <role>", one per thread; "{key}" is replaced by
-  // the configuration's value for key ("__update_clear_spte_{clear}").
-  std::vector<std::string_view> roles;
-  // The negative twins, which must be the scenario's kMutations.
-  std::vector<std::string_view> twins;
-  // Expected error per mutation, where it is not the default (a "USER ASSERT
-  // FAILED" raised in mmu_core/scenarios/): "KIND" or "KIND: message prefix".
-  std::vector<std::pair<std::string_view, std::string_view>> expect;
-  // The configurations (indices, comma-separated) a twin runs, where the
-  // scenario does not say (S::Shows) and not every configuration applies.
-  std::vector<std::pair<std::string_view, std::string_view>> twin_configs;
-  // The stronger search ci/models.sh runs (--search ci), and why; empty:
-  // the main job runs the declared search.
-  std::string_view ci_search;
-  std::string_view ci_why;
-};
-
 inline constexpr std::string_view kUserAssert = "USER ASSERT FAILED";
 
 struct RunRequest {
@@ -83,7 +64,7 @@ struct RunRequest {
 // One step as the StepHook saw it complete, in global time order.
 struct StepEvent {
   int cpu;
-  std::string step;
+  Step step;
   std::uint64_t value;
 };
 
@@ -115,19 +96,8 @@ struct RunOutcome {
 class Model {
  public:
   virtual ~Model() = default;
-  virtual std::string_view Name() const = 0;  // kName
-  virtual std::string_view Section() const = 0;
-  virtual std::string_view Invariant() const = 0;
-  virtual int Threads() const = 0;
-  virtual std::vector<Mutation> Mutations() const = 0;
-  virtual int NumConfigs() const = 0;
-  virtual std::string DescribeConfig(int config) const = 0;
-  // Does the mutation apply to this configuration? (S::Shows, if declared.)
-  virtual std::optional<bool> Shows(Mutation m, int config) const = 0;
-  // The role of a thread, if the scenario names it (S::ThreadRole).
-  virtual std::optional<std::string> Role(int config, int cpu) const = 0;
-  // The expected error kind of a twin, if the scenario declares it (S::ExpectedError).
-  virtual std::optional<std::string> ExpectedError(Mutation m) const = 0;
+  // The scenario's facts (mmu_core/scenario.h): name, family, roles, twins, search.
+  virtual const ScenarioInfo& Info() const = 0;
   virtual RunOutcome Run(const RunRequest& request) = 0;
 };
 
@@ -137,6 +107,6 @@ class Model {
 void ParseFailure(std::string_view report, RunOutcome& out);
 
 // The model binary's main: see README.md "Command line".
-int ModelMain(Model& model, const Declaration& declaration, int argc, char** argv);
+int ModelMain(Model& model, int argc, char** argv);
 
 }  // namespace mmu::models

@@ -19,6 +19,7 @@
 #pragma once
 
 #include "mmu_core/scenarios/all.h"  // first: sync.h includes relacy.hpp
+#include "mmu_core/catalog/scenario_info.h"
 
 #include <chrono>
 #include <cstdint>
@@ -183,7 +184,7 @@ inline std::string Printable(std::string_view raw) {
 }
 
 template <class S>
-RunOutcome RunScenario(const RunRequest& r) {
+RunOutcome RunScenario(const ScenarioInfo& info, const RunRequest& r) {
   using Suite = Round<S>;
   static FixedStreamBuf report_buf(8 << 20);
   static FixedStreamBuf state_buf(1 << 20);
@@ -194,7 +195,7 @@ RunOutcome RunScenario(const RunRequest& r) {
   std::ostream state(&state_buf);
   std::ostream null(&null_buf);
 
-  RoundInput<S>::config = S::GetConfig(r.config);
+  RoundInput<S>::config = ConfigOf<S>(info, r.config);
   RoundInput<S>::mutations = r.mutation ? Mutations::Inject(*r.mutation) : Mutations();
 
   rl::test_params p;
@@ -250,7 +251,7 @@ RunOutcome RunScenario(const RunRequest& r) {
     ParseFailure(out.history, out);
     for (int i = 0; i < g_run.recorder.size(); ++i) {
       const StepRecorder::Event& e = g_run.recorder[i];
-      out.trace.push_back(StepEvent{e.cpu, std::string(StepName(e.step)), e.value});
+      out.trace.push_back(StepEvent{e.cpu, e.step, e.value});
     }
     out.trace_truncated = g_run.recorder.truncated();
     out.observed = g_run.observed;
@@ -265,60 +266,22 @@ RunOutcome RunScenario(const RunRequest& r) {
   return out;
 }
 
-// Model over scenario S. Optional members of S that refine the defaults:
-//   static bool Shows(Mutation, const Config&);          configs a twin runs
-//   static std::string ThreadRole(const Config&, int);   column headers
-//   static std::string_view ExpectedError(Mutation);     e.g. "ACCESS TO FREED MEMORY"
-template <class S>
+// Model over scenario S.
+template <Scenario S>
 class RelacyModel final : public Model {
  public:
-  std::string_view Name() const override { return S::kName; }
-  std::string_view Section() const override { return S::kSection; }
-  std::string_view Invariant() const override { return S::kInvariant; }
-  int Threads() const override { return S::kThreads; }
-  std::vector<Mutation> Mutations() const override {
-    return std::vector<Mutation>(std::begin(S::kMutations), std::end(S::kMutations));
-  }
-  int NumConfigs() const override { return S::NumConfigs(); }
-  std::string DescribeConfig(int config) const override { return S::DescribeConfig(S::GetConfig(config)); }
-  std::optional<bool> Shows(Mutation m, int config) const override {
-    if constexpr (requires { S::Shows(m, S::GetConfig(config)); }) {
-      return S::Shows(m, S::GetConfig(config));
-    } else {
-      return std::nullopt;
-    }
-  }
-  std::optional<std::string> Role(int config, int cpu) const override {
-    if constexpr (requires { S::ThreadRole(S::GetConfig(config), cpu); }) {
-      return std::string(S::ThreadRole(S::GetConfig(config), cpu));
-    } else {
-      return std::nullopt;
-    }
-  }
-  std::optional<std::string> ExpectedError(Mutation m) const override {
-    if constexpr (requires { S::ExpectedError(m); }) {
-      const std::string kind(S::ExpectedError(m));
-      if (!kind.empty()) return kind;
-    }
-    return std::nullopt;
-  }
-  RunOutcome Run(const RunRequest& request) override { return RunScenario<S>(request); }
+  RelacyModel() : info_(DescribeScenario<S>()) {}
+  const ScenarioInfo& Info() const override { return info_; }
+  RunOutcome Run(const RunRequest& request) override { return RunScenario<S>(info_, request); }
+
+ private:
+  ScenarioInfo info_;
 };
 
-// kName with '-' turned into '_' equals target (checked at compile time).
-constexpr bool NameMatchesTarget(std::string_view name, std::string_view target) {
-  if (name.size() != target.size()) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const char c = name[i] == '-' ? '_' : name[i];
-    if (c != target[i]) return false;
-  }
-  return true;
-}
-
-template <class S>
-int RunModel(const Declaration& declaration, int argc, char** argv) {
+template <Scenario S>
+int RunModel(int argc, char** argv) {
   RelacyModel<S> model;
-  return ModelMain(model, declaration, argc, argv);
+  return ModelMain(model, argc, argv);
 }
 
 }  // namespace mmu::models

@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
       run.spec.on_progress = [&](const stress::Progress& p) { ShowProgress(s.name, run.spec, p); };
     }
     run.spec.interrupt = &g_interrupt;
-    const stress::RunResult r = run.scenario->run(run.spec);
+    const stress::RunResult r = run.scenario->run(run.scenario->info, run.spec);
     if (terminal && long_run) std::fprintf(stderr, "\r\033[K");
     if (!results.empty()) std::cout << "\n";
     std::cout << stress::SummaryText(s, run.spec, r, run.command);

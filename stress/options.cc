@@ -193,7 +193,7 @@ Plan MakePlan(const Options& o, std::uint64_t default_seed) {
         if (x.info.Shows(*mutation)) where += (where.empty() ? "" : ", ") + x.info.name;
       }
       return fail(fmt::format("{} does not show {} (it shows: {}); {}", e->info.name, mmu::Describe(*mutation).name,
-                              MutationNames(e->info.mutations),
+                              MutationNames(e->info.Mutations()),
                               where.empty() ? std::string("no scenario shows it yet")
                                             : "scenarios that show it: " + where));
     }
@@ -212,7 +212,7 @@ Plan MakePlan(const Options& o, std::uint64_t default_seed) {
       }
       spec.copies = static_cast<int>(*o.threads / s.threads);
     }
-    ConfigSelection sel = SelectConfigs(s, o.config);
+    const mmu::ConfigSelection sel = mmu::SelectConfigs(s.name, s.configs, o.config);
     if (!sel.error.empty()) return fail(sel.error);
     spec.configs = sel.indices;
     if (mutation) spec.mutations = mmu::Mutations::Inject(*mutation);

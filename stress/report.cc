@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "mmu_core/catalog/interleaving.h"
 #include "stress/expectations.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -161,17 +162,23 @@ std::string SummaryText(const ScenarioInfo& s, const RunSpec& spec, const RunRes
 }
 
 std::string InterleavingFile(const ScenarioInfo& s, const RunSpec& spec, const Violation& v) {
-  std::string out;
-  out += fmt::format("# {} found by native stress ({}), seed {}: round {}, {:.3f} s into the run.\n", s.name,
-                     EngineName(), spec.seed, v.round, v.seconds);
-  out += fmt::format("# {}: {}\n", CpuName(v.cpu), v.what);
-  out += "# Steps in the order of their timestamps. A store is stamped when it executes and may\n"
-         "# reach the other CPUs later, so replay this file to confirm the order.\n";
-  out += fmt::format("scenario: {}\n", s.name);
-  out += fmt::format("config: {}\n", v.config);
-  out += fmt::format("mutation: {}\n\n", spec.mutations.Empty() ? std::string("none") : spec.mutations.ToString());
-  out += StepTable(s, v, false);
-  return out;
+  mmu::Interleaving il;
+  il.comments = {
+      fmt::format("{} found by native stress ({}), seed {}: round {}, {:.3f} s into the run.", s.name, EngineName(),
+                  spec.seed, v.round, v.seconds),
+      fmt::format("{}: {}", CpuName(v.cpu), v.what),
+      "Steps in the order of their timestamps. A store is stamped when it executes and may",
+      "reach the other CPUs later, so replay this file to confirm the order.",
+  };
+  il.scenario = mmu::KeyLine{s.name, 1};
+  il.config = mmu::KeyLine{v.config, 1};
+  il.mutation = mmu::KeyLine{spec.mutations.Empty() ? std::string("none") : spec.mutations.ToString(), 1};
+  il.mutations = spec.mutations;
+  for (int cpu = 0; cpu < s.threads; ++cpu) il.AddColumn(s.Header(v.config_index, cpu));
+  for (const StepRecord& r : v.steps) {
+    if (const std::optional<mmu::Step> step = mmu::StepFromName(r.step)) il.AddRow(r.cpu, *step);
+  }
+  return mmu::WriteInterleaving(il);
 }
 
 nlohmann::json RunJson(const ScenarioInfo& s, const RunSpec& spec, const RunResult& r, const std::string& command) {
@@ -240,7 +247,7 @@ std::string ListText() {
     out += fmt::format("  invariant: {}\n", s.invariant);
     for (std::size_t i = 0; i < s.configs.size(); ++i) out += fmt::format("  config {}: {}\n", i, s.configs[i]);
     out += "  mutations:\n";
-    for (mmu::Mutation m : s.mutations) {
+    for (mmu::Mutation m : s.Mutations()) {
       const MutationExpectation x = ExpectationFor(m);
       out += fmt::format("    {:<5} {}{}\n", mmu::Describe(m).name, mmu::Describe(m).what,
                          x.x86_visible ? "" : "  [cannot show on x86: see README, TSO notes]");

@@ -66,7 +66,7 @@ struct Violation {
   std::string what;
   std::string where;        // file:line in the core
   int config_index = 0;
-  std::string config;       // DescribeConfig
+  std::string config;       // the member of the family (key=value pairs)
   std::vector<Observation> observations;
   std::vector<StepRecord> steps;  // every CPU's steps, ordered by timestamp
   int dropped_steps = 0;          // beyond a CPU's log capacity

@@ -37,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include "mmu_core/catalog/scenario_info.h"
 #include "mmu_core/scenario.h"
 #include "mmu_core/steps.h"
 #include "mmu_core/sync.h"
@@ -61,11 +62,15 @@ class Runner {
   static constexpr double kStallFloor = 3.0;
   static constexpr double kStallGapFactor = 20.0;
 
-  explicit Runner(const RunSpec& spec)
-      : spec_(spec),
+  // `info` is a registry entry's (static storage): stuck workers may outlive the caller.
+  Runner(const mmu::ScenarioInfo& info, const RunSpec& spec)
+      : info_(info),
+        spec_(spec),
         max_delay_ticks_(static_cast<std::uint64_t>(static_cast<double>(spec.max_delay_ns) * TicksPerNs())),
-        rounds_by_config_(static_cast<std::size_t>(S::NumConfigs())),
-        violating_by_config_(static_cast<std::size_t>(S::NumConfigs())) {}
+        rounds_by_config_(info.configs.size()),
+        violating_by_config_(info.configs.size()) {
+    for (int i = 0; i < static_cast<int>(info.configs.size()); ++i) configs_.push_back(mmu::ConfigOf<S>(info, i));
+  }
 
   RunResult Run() {
     const int threads = spec_.copies * kThreads;
@@ -112,13 +117,13 @@ class Runner {
     r.violations = sink_.calls();
     r.overlapping_rounds = overlapping_rounds_.load(std::memory_order_relaxed);
     r.interrupted = interrupted_;
-    for (int i = 0; i < S::NumConfigs(); ++i) {
+    for (int i = 0; i < static_cast<int>(info_.configs.size()); ++i) {
       const std::uint64_t n = rounds_by_config_[static_cast<std::size_t>(i)].load(std::memory_order_relaxed);
       const std::uint64_t v = violating_by_config_[static_cast<std::size_t>(i)].load(std::memory_order_relaxed);
       r.rounds += n;
       r.violating_rounds += v;
       if (std::find(spec_.configs.begin(), spec_.configs.end(), i) != spec_.configs.end()) {
-        r.per_config.push_back(ConfigTally{i, S::DescribeConfig(S::GetConfig(i)), n, v});
+        r.per_config.push_back(ConfigTally{i, info_.configs[static_cast<std::size_t>(i)], n, v});
       }
     }
     {
@@ -251,7 +256,7 @@ class Runner {
         r.number = base + i;
         r.config = configs[(base + i) % configs.size()];
         r.fault.Reset();
-        r.scenario.emplace(S::GetConfig(r.config), run_.spec_.mutations);
+        r.scenario.emplace(run_.configs_[static_cast<std::size_t>(r.config)], run_.spec_.mutations);
       }
       return static_cast<int>(n);
     }
@@ -361,7 +366,7 @@ class Runner {
     }
     st.round = round;
     st.config_index = config;
-    st.config = S::DescribeConfig(S::GetConfig(config));
+    st.config = info_.configs[static_cast<std::size_t>(config)];
     for (int cpu = 0; cpu < kThreads; ++cpu) {
       const CpuStatus& c = g.status(cpu);
       StalledCpu sc;
@@ -442,7 +447,7 @@ class Runner {
     v.what = r.fault.what();
     v.where = std::string(r.fault.file()) + ":" + std::to_string(r.fault.line());
     v.config_index = r.config;
-    v.config = S::DescribeConfig(S::GetConfig(r.config));
+    v.config = info_.configs[static_cast<std::size_t>(r.config)];
     mmu::Observations obs;
     r.scenario->Observe(obs);
     for (int i = 0; i < obs.size(); ++i) v.observations.push_back(Observation{obs[i].cpu, obs[i].what, obs[i].value});
@@ -469,7 +474,9 @@ class Runner {
     first_ = std::move(v);
   }
 
+  const mmu::ScenarioInfo& info_;
   const RunSpec spec_;  // a copy: stuck workers may outlive the caller's
+  std::vector<typename S::Config> configs_;  // the family, as the scenario's Config
   const std::uint64_t max_delay_ticks_;
   std::vector<std::unique_ptr<Group>> groups_;
   StressHook hook_;
@@ -492,8 +499,8 @@ class Runner {
 };
 
 template <class S>
-RunResult RunScenario(const RunSpec& spec) {
-  auto runner = std::make_unique<Runner<S>>(spec);
+RunResult RunScenario(const mmu::ScenarioInfo& info, const RunSpec& spec) {
+  auto runner = std::make_unique<Runner<S>>(info, spec);
   RunResult r = runner->Run();
   // After a stall, threads stuck in the core still use the runner: leave it.
   if (r.stall.has_value()) (void)runner.release();

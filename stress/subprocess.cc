@@ -49,22 +49,28 @@ ChildResult RunChild(const std::vector<std::string>& argv, const std::map<std::s
   for (std::string& s : args) argp.push_back(s.data());
   argp.push_back(nullptr);
 
-  int fds[2];
+  int fds[2];  // stdout
+  int efds[2];  // stderr
   if (argv.empty() || pipe2(fds, O_CLOEXEC) != 0) {
+    r.spawn_failed = true;
+    return r;
+  }
+  if (pipe2(efds, O_CLOEXEC) != 0) {
+    close(fds[0]);
+    close(fds[1]);
     r.spawn_failed = true;
     return r;
   }
   const pid_t pid = fork();
   if (pid < 0) {
-    close(fds[0]);
-    close(fds[1]);
+    for (int fd : {fds[0], fds[1], efds[0], efds[1]}) close(fd);
     r.spawn_failed = true;
     return r;
   }
   if (pid == 0) {
     setpgid(0, 0);
     dup2(fds[1], STDOUT_FILENO);
-    dup2(fds[1], STDERR_FILENO);
+    dup2(efds[1], STDERR_FILENO);
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     execve(argp[0], argp.data(), envp.data());
@@ -74,27 +80,32 @@ ChildResult RunChild(const std::vector<std::string>& argv, const std::map<std::s
   }
   setpgid(pid, pid);
   close(fds[1]);
+  close(efds[1]);
   char buf[65536];
-  bool open_pipe = true;
-  while (open_pipe) {
+  pollfd p[2] = {{fds[0], POLLIN, 0}, {efds[0], POLLIN, 0}};
+  while (p[0].fd >= 0 || p[1].fd >= 0) {
     const double left = timeout_seconds - elapsed();
     if (left <= 0) {
       r.timed_out = true;
       kill(-pid, SIGKILL);
       break;
     }
-    pollfd p{fds[0], POLLIN, 0};
-    const int ready = poll(&p, 1, static_cast<int>(std::min(left, 0.2) * 1000) + 1);
+    const int ready = poll(p, 2, static_cast<int>(std::min(left, 0.2) * 1000) + 1);
     if (ready < 0 && errno != EINTR) break;
     if (ready <= 0) continue;
-    const ssize_t n = read(fds[0], buf, sizeof(buf));
-    if (n > 0) {
-      r.output.append(buf, static_cast<std::size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      open_pipe = false;
+    for (int i = 0; i < 2; ++i) {
+      if (p[i].fd < 0 || p[i].revents == 0) continue;
+      const ssize_t n = read(p[i].fd, buf, sizeof(buf));
+      if (n > 0) {
+        r.output.append(buf, static_cast<std::size_t>(n));
+        if (i == 0) r.out.append(buf, static_cast<std::size_t>(n));
+      } else if (n == 0 || errno != EINTR) {
+        p[i].fd = -1;  // poll ignores it from now on
+      }
     }
   }
   close(fds[0]);
+  close(efds[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }

@@ -19,6 +19,7 @@ struct ChildResult {
   bool timed_out = false;
   bool spawn_failed = false;
   std::string output;  // stdout and stderr, interleaved
+  std::string out;     // stdout alone (a tool's --json on stdout)
   double seconds = 0;
   std::string Describe() const;  // "exit 1", "killed by signal 11", "timed out after 30 s"
 };

@@ -2,6 +2,7 @@
 // mmio.h, and every scenario run with its threads one after another.
 #pragma once
 
+#include "mmu_core/catalog/scenario_info.h"
 #include "mmu_core/fast_pf.h"
 #include "mmu_core/mmio.h"
 #include "mmu_core/scenarios/all.h"
@@ -164,8 +165,9 @@ inline void CaseMmioGeneration(CaseLog& log) {
 // the correct core must satisfy each invariant.
 template <class S>
 void RunScenarioSequentially(CaseLog& log) {
-  for (int c = 0; c < S::NumConfigs(); ++c) {
-    S* s = sync::make<S>(S::GetConfig(c), Mutations());
+  const ScenarioInfo info = DescribeScenario<S>();
+  for (int c = 0; c < static_cast<int>(info.configs.size()); ++c) {
+    S* s = sync::make<S>(ConfigOf<S>(info, c), Mutations());
     for (int t = 0; t < S::kThreads; ++t) s->Thread(t);
     s->Check();
     Observations o;

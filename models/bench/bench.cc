@@ -65,6 +65,11 @@ Timed TimeRelacy(int repeat, StepHook* hook) {
   return best;
 }
 
+const ScenarioInfo& SplitPnpInfo() {
+  static const ScenarioInfo info = DescribeScenario<scenarios::SplitPnp>();
+  return info;
+}
+
 // Best of `repeat` runs of the model's own path (SplitSearch + recorder).
 Timed TimeModel(int config, int repeat) {
   Timed best;
@@ -72,7 +77,7 @@ Timed TimeModel(int config, int repeat) {
     RunRequest r;
     r.config = config;
     r.search = Search{Search::Kind::kFull, 0};
-    const RunOutcome o = RunScenario<scenarios::SplitPnp>(r);
+    const RunOutcome o = RunScenario<scenarios::SplitPnp>(SplitPnpInfo(), r);
     best.ok = best.ok && !o.found;
     best.executions = o.iterations;
     best.seconds = std::min(best.seconds, o.seconds);
@@ -100,9 +105,9 @@ bool FacadeCost(int repeat) {
              "facade + step recorder", "model as run (SplitSearch)");
   double worst = 0;
   bool same = true;
-  for (int config = 0; config < scenarios::SplitPnp::NumConfigs(); ++config) {
+  for (int config = 0; config < static_cast<int>(SplitPnpInfo().configs.size()); ++config) {
     RawSplitPnp::slow_clear = config == 1;
-    RoundInput<scenarios::SplitPnp>::config = scenarios::SplitPnp::GetConfig(config);
+    RoundInput<scenarios::SplitPnp>::config = ConfigOf<scenarios::SplitPnp>(SplitPnpInfo(), config);
     RoundInput<scenarios::SplitPnp>::mutations = Mutations();
     // Rounds of the four, one run each, so that load from elsewhere on the
     // machine falls on all four alike; the best of each counts.
@@ -116,7 +121,7 @@ bool FacadeCost(int repeat) {
     same = same && raw.executions == bare.executions && bare.executions == recorded.executions &&
            recorded.executions == model.executions;
     fmt::print("{:<20} {:<36} {:<36} {:<36} {:<36}\n",
-               scenarios::SplitPnp::DescribeConfig(scenarios::SplitPnp::GetConfig(config)).substr(0, 20), Cell(raw),
+               SplitPnpInfo().configs[static_cast<std::size_t>(config)].substr(0, 20), Cell(raw),
                Cell(bare), Cell(recorded), Cell(model));
     fmt::print("{:<20} ratio to raw: facade {:.2f}x, + recorder {:.2f}x, model as run {:.2f}x\n", "",
                bare.seconds / raw.seconds, recorded.seconds / raw.seconds, model.seconds / raw.seconds);

@@ -4,11 +4,11 @@
 // the correct core, but with rl::atomic and rl::var used directly: no
 // facade (sync.h), no step points, no mutation switches, no source
 // locations. It performs the same Relacy operations in the same order (the
-// loads, stores, fences and yields of split_spte.h), so both explore the
+// loads, stores, fences and yields of split_common.h), so both explore the
 // same number of executions; the bench checks that and compares their speed.
 #pragma once
 
-#include "mmu_core/scenarios/split_spte.h"  // relacy.hpp first; SplitValue/SplitValueGenuine
+#include "mmu_core/scenarios/split_common.h"  // relacy.hpp first; SplitValue/SplitValueGenuine
 
 #include <cstdint>
 

@@ -2,6 +2,8 @@
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
+#include "mmu_core/catalog/interleaving.h"
+
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -34,17 +36,18 @@ class Toy {
   static constexpr std::string_view kSection = "test";
   static constexpr std::string_view kInvariant = "nothing fails";
   static constexpr int kThreads = 2;
-  static constexpr Mutation kMutations[] = {Mutation::M2_4};
+  static constexpr std::string_view kConfigs[] = {"fail=never", "fail=thread,where=cpu", "fail=check,where=end",
+                                                  "fail=deadlock"};
+  static constexpr mmu::Role kRoles[] = {{0, "writer"}, {1, "reader"}};
+  static constexpr mmu::Twin kTwins[] = {{Mutation::M2_4}};
+  static constexpr mmu::ModelSearch kSearch = {"full", "a stress test scenario"};
   struct Config {
     int fail = 0;  // 0 never, 1 in Thread(1), 2 in Check(), 3 deadlock once
   };
-  static int NumConfigs() { return 4; }
-  static Config GetConfig(int i) { return Config{i}; }
-  static std::string DescribeConfig(const Config& c) {
-    return c.fail == 0   ? "fail=never"
-           : c.fail == 1 ? "fail=thread where=cpu"
-           : c.fail == 2 ? "fail=check where=end"
-                         : "fail=deadlock";
+  static Config MakeConfig(const mmu::ConfigPairs& p) {
+    const int fail = p.Choice("fail", {"never", "thread", "check", "deadlock"});
+    if (fail == 1 || fail == 2) p.Choice("where", {fail == 1 ? "cpu" : "end"});
+    return Config{fail};
   }
   // Config 3: the lock CPU 0 keeps (the first time only) and CPU 1 waits for.
   static inline mmu::sync::Mutex lock;
@@ -101,6 +104,11 @@ stress::RunSpec Spec(std::vector<int> configs, std::uint64_t rounds) {
 
 using stress_test::Spec;
 using stress_test::Toy;
+
+const mmu::ScenarioInfo& ToyInfo() {
+  static const mmu::ScenarioInfo info = mmu::DescribeScenario<Toy>();
+  return info;
+}
 using mmu::Mutation;
 
 TEST_CASE("the spin barrier releases every thread of a phase together") {
@@ -128,7 +136,7 @@ TEST_CASE("the spin barrier releases every thread of a phase together") {
 }
 
 TEST_CASE("a correct round budget is exact and every round is clean") {
-  const stress::RunResult r = stress::RunScenario<Toy>(Spec({0}, 1000));
+  const stress::RunResult r = stress::RunScenario<Toy>(ToyInfo(), Spec({0}, 1000));
   CHECK(r.rounds == 1000);
   CHECK(r.violating_rounds == 0);
   CHECK(r.violations == 0);
@@ -138,7 +146,7 @@ TEST_CASE("a correct round budget is exact and every round is clean") {
 }
 
 TEST_CASE("a failure in a thread is kept with its CPU, values and steps") {
-  const stress::RunResult r = stress::RunScenario<Toy>(Spec({1}, 100));
+  const stress::RunResult r = stress::RunScenario<Toy>(ToyInfo(), Spec({1}, 100));
   CHECK(r.rounds == 100);
   CHECK(r.violating_rounds == 100);
   CHECK(r.violations == 100);
@@ -146,7 +154,7 @@ TEST_CASE("a failure in a thread is kept with its CPU, values and steps") {
   const stress::Violation& v = *r.first;
   CHECK(v.cpu == 1);
   CHECK(v.what == "toy failure in a thread");
-  CHECK(v.config == "fail=thread where=cpu");
+  CHECK(v.config == "fail=thread,where=cpu");
   REQUIRE(v.observations.size() == 1);
   CHECK(v.observations[0].what == "seen");
   REQUIRE(v.steps.size() == 2);
@@ -163,7 +171,7 @@ TEST_CASE("a failure in a thread is kept with its CPU, values and steps") {
 
 TEST_CASE("a failure in Check() is reported as the final check's") {
   stress::RunSpec spec = Spec({0, 2}, 64);
-  const stress::RunResult r = stress::RunScenario<Toy>(spec);
+  const stress::RunResult r = stress::RunScenario<Toy>(ToyInfo(), spec);
   CHECK(r.rounds == 64);
   CHECK(r.violating_rounds == 32);
   REQUIRE(r.first.has_value());
@@ -179,7 +187,7 @@ TEST_CASE("stop on violation ends the run within a batch per copy") {
   spec.seconds = 30;
   spec.stop_on_violation = true;
   spec.copies = 2;
-  const stress::RunResult r = stress::RunScenario<Toy>(spec);
+  const stress::RunResult r = stress::RunScenario<Toy>(ToyInfo(), spec);
   CHECK(r.first.has_value());
   CHECK(r.rounds <= 4 * stress::Runner<Toy>::kBatch);
   CHECK(r.seconds < 10);
@@ -188,25 +196,10 @@ TEST_CASE("stop on violation ends the run within a batch per copy") {
 TEST_CASE("a time budget ends the run") {
   stress::RunSpec spec = Spec({0}, 0);
   spec.seconds = 0.2;
-  const stress::RunResult r = stress::RunScenario<Toy>(spec);
+  const stress::RunResult r = stress::RunScenario<Toy>(ToyInfo(), spec);
   CHECK(r.rounds > 0);
   CHECK(r.seconds >= 0.2);
   CHECK(r.seconds < 5);
-}
-
-TEST_CASE("configs are selected by index, key=value subset or all") {
-  stress::ScenarioInfo s;
-  s.name = "toy";
-  s.configs = {"clear=fast cycles=1", "clear=slow cycles=1", "clear=slow cycles=2"};
-  CHECK(stress::SelectConfigs(s, "all").indices == std::vector<int>{0, 1, 2});
-  CHECK(stress::SelectConfigs(s, "1").indices == std::vector<int>{1});
-  CHECK(stress::SelectConfigs(s, "clear=fast").indices == std::vector<int>{0});
-  CHECK(stress::SelectConfigs(s, "cycles=2  clear=slow").indices == std::vector<int>{2});
-  CHECK(stress::SelectConfigs(s, "clear=slow").error.find("matches several members") != std::string::npos);
-  CHECK(stress::SelectConfigs(s, "clear=medium").error.find("matches no member") != std::string::npos);
-  CHECK(stress::SelectConfigs(s, "3").error.find("out of range") != std::string::npos);
-  CHECK(stress::SelectConfigs(s, "99999999999").error.find("out of range") != std::string::npos);
-  CHECK(stress::SelectConfigs(s, "slow").error.find("not key=value") != std::string::npos);
 }
 
 TEST_CASE("the plan checks options against the registry") {
@@ -247,7 +240,7 @@ TEST_CASE("the step table puts each step under its CPU's header") {
   s.name = "toy";
   s.threads = 2;
   stress::Violation v;
-  v.config = "fail=thread where=cpu";
+  v.config = "fail=thread,where=cpu";
   v.steps = {{0, "read count", 0, 0}, {1, "write low", 0x100, 5}, {0, "read low", 0x100, 9}};
   const std::string table = stress::StepTable(s, v, false);
   const std::vector<std::string> lines = [&] {
@@ -271,9 +264,16 @@ TEST_CASE("the step table puts each step under its CPU's header") {
 
   stress::RunSpec spec;
   spec.mutations = mmu::Mutations::Inject(Mutation::M2_4);
-  const std::string file = stress::InterleavingFile(s, spec, v);
-  CHECK(file.find("scenario: toy\nconfig: fail=thread where=cpu\nmutation: M2.4\n") != std::string::npos);
-  CHECK(file.find(table) != std::string::npos);
+  const mmu::Parsed<mmu::Interleaving> file = mmu::ParseInterleaving(stress::InterleavingFile(s, spec, v), "f.txt");
+  REQUIRE(file.ok());
+  CHECK(file.value->scenario.value == "toy");
+  CHECK(file.value->config.value == "fail=thread,where=cpu");
+  CHECK(file.value->mutations == mmu::Mutations::Inject(Mutation::M2_4));
+  REQUIRE(file.value->rows.size() == v.steps.size());
+  for (std::size_t i = 0; i < v.steps.size(); ++i) {
+    CHECK(file.value->rows[i].thread == v.steps[i].cpu);
+    CHECK(mmu::StepName(file.value->rows[i].step) == v.steps[i].step);
+  }
 }
 
 TEST_CASE("every expectation names a catalogue mutation") {
@@ -297,7 +297,7 @@ TEST_CASE("the watchdog reports a round that makes no progress, and who waits fo
   stress::RunSpec spec = Spec({3}, 0);
   spec.seconds = 30;
   spec.stall_seconds = 0.3;
-  const stress::RunResult r = stress::RunScenario<Toy>(spec);
+  const stress::RunResult r = stress::RunScenario<Toy>(ToyInfo(), spec);
   REQUIRE(r.stall.has_value());
   const stress::Stall& st = *r.stall;
   CHECK(r.seconds < 10);

@@ -34,6 +34,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "stress/expectations.h"
 #include "stress/registry.h"
 #include "stress/subprocess.h"
 
@@ -76,13 +77,16 @@ std::string RoundsLine(const std::string& out) {
   return out.substr(bol, out.find('\n', at) - bol);
 }
 
-int Clean(const std::string& stress, double seconds) {
+// The correct core on the scenarios named (all of the registry if none),
+// split across shards.
+int Clean(const std::string& stress, double seconds, const std::string& only = "") {
   const Shard shard = CurrentShard();
   int failures = 0;
   int ran = 0;
   for (std::size_t i = 0; i < Scenarios().size(); ++i) {
     if (!shard.Mine(i)) continue;
     const ScenarioInfo& s = Scenarios()[i].info;
+    if (!only.empty() && s.target != only) continue;
     const ChildResult r = RunChild({stress, "--scenario", s.name, "--seconds", fmt::format("{:g}", seconds), "--seed",
                                     "1", "--quiet"},
                                    kTsanEnv, seconds * 10 + 60);
@@ -358,8 +362,37 @@ int Matrix(const std::string& kill_matrix, const std::vector<std::string>& rest)
   return failures == 0 ? 0 : 1;
 }
 
+// scenario STRESS SECONDS TARGET [tsan]: one scenario's stress test. The
+// correct core for SECONDS without a violation, then each of its twins that
+// stress must catch (stress/expectations.h: stress_catches; with tsan, the
+// twins whose bug is a plain data race that TSan must report), and each
+// livelock twin (its expected failure is Livelock()) as a stall.
+int OneScenario(const std::string& stress, double seconds, const std::string& target, bool tsan) {
+  const ScenarioEntry* e = FindScenario(target);
+  if (e == nullptr) {
+    std::cerr << "no scenario " << target << " in the registry\n";
+    return 2;
+  }
+  std::cout << fmt::format("{} ({}){}\n", e->info.name, e->info.target, tsan ? " under ThreadSanitizer" : "");
+  const int clean = Clean(stress, seconds, e->info.target);
+  std::vector<Case> cases, stalls;
+  for (const mmu::Twin& t : e->info.twins) {
+    const Case c{e->info.name, std::string(mmu::Describe(t.mutation).name)};
+    const MutationExpectation x = ExpectationFor(t.mutation);
+    if (t.expect.kind == mmu::Failure::Kind::kLivelock) {
+      stalls.push_back(c);  // its only symptom: the watchdog ends the run
+    } else if (x.stress_catches && (!tsan || x.tsan_race)) {
+      cases.push_back(c);
+    }
+  }
+  const int caught = cases.empty() ? 0 : Catch(stress, 30, cases, tsan);
+  const int stalled = stalls.empty() ? 0 : Stalls(stress, seconds, stalls);
+  return clean == 0 && caught == 0 && stalled == 0 ? 0 : 1;
+}
+
 int Usage() {
   std::cerr << "usage: stress_test_driver clean STRESS SECONDS\n"
+               "       stress_test_driver scenario STRESS SECONDS TARGET [tsan]\n"
                "       stress_test_driver catch STRESS SECONDS SCENARIO:MUTATION...\n"
                "       stress_test_driver tsan-report STRESS_TSAN SECONDS SCENARIO:MUTATION...\n"
                "       stress_test_driver stall STRESS SECONDS SCENARIO:MUTATION...\n"
@@ -382,6 +415,7 @@ int main(int argc, char** argv) {
   const double seconds = std::atof(args[2].c_str());
   if (!(seconds > 0)) return Usage();
   if (mode == "clean") return Clean(args[1], seconds);
+  if (mode == "scenario" && args.size() >= 4) return OneScenario(args[1], seconds, args[3], args.size() > 4 && args[4] == "tsan");
   std::vector<Case> cases;
   if (!ParseCases({args.begin() + 3, args.end()}, &cases) || cases.empty()) return Usage();
   if (mode == "catch") return Catch(args[1], seconds, cases, false);

@@ -1,0 +1,66 @@
+// mmu_core/scenarios/spte_volatile.h: spte-volatile, the volatile-bits rule (brief §3)
+//
+// CPU 0 holds mmu_lock and zaps a (1,1,0) leaf with
+// mmu_spte_clear_track_bits; CPU 1 is a vCPU whose fast page fault makes it
+// writable and whose guest write makes the hardware set D.
+#pragma once
+
+#include "mmu_core/scenarios/vm_common.h"
+
+namespace mmu::scenarios {
+
+class SpteVolatile {
+ public:
+  static constexpr std::string_view kName = "spte-volatile";
+  static constexpr std::string_view kSection = "§3";
+  static constexpr std::string_view kInvariant =
+      "a guest write through a present spte reaches kvm_set_pfn_dirty when the spte is dropped";
+  static constexpr int kThreads = 2;
+  static constexpr std::string_view kConfigs[] = {"leaf=(1,1,0),A=1"};
+  static constexpr Role kRoles[] = {
+      {0, "mmu_spte_clear_track_bits"},
+      {1, "fast_page_fault hardware?"},
+  };
+  static constexpr Twin kTwins[] = {{Mutation::M3_1}};
+  static constexpr ModelSearch kSearch = {"full", "full search: 200k executions, about 1 s"};
+
+  struct Config {};
+  static Config MakeConfig(const ConfigPairs& p) {
+    p.Choice("leaf", {"(1,1,0)"});
+    p.Choice("A", {"1"});
+    return Config{};
+  }
+
+  SpteVolatile(const Config&, Mutations mut) : vm_(SmallVm(1, 1, 1), mut), wrote_(false) {
+    vm_.MmuLoad(vm_.vcpu(0));
+    vm_.PageFault(vm_.vcpu(0), 0, /*write=*/false);  // (1,1,0), A=1
+  }
+
+  void Thread(int cpu) {
+    if (cpu == 0) {
+      LockMmu(vm_.mmu_lock());
+      MmuSpteClearTrackBits(leaf(), vm_.spte_ctx());
+      vm_.mmu_lock().unlock();
+      return;
+    }
+    Vcpu& v = vm_.vcpu(0);
+    if (FastPageFault(vm_, v, 0).result != PfResult::kFixed) return;
+    const GuestAccess a = GuestAccessOnce(vm_, v, 0, /*write=*/true);
+    wrote_.store(a.done && !a.via_tlb && spte::IsDirty(a.spte));
+  }
+  void Check() {
+    if (wrote_.load() && !vm_.pfns().Dirty(vm_.PfnOf(0)))
+      sync::fail("lost dirty bit: the guest wrote but kvm_set_pfn_dirty never ran");
+  }
+  void Observe(Observations& o) const {
+    o.Add(1, "hardware set D", wrote_.load() ? 1 : 0);
+    o.Add(0, "pfn dirty", const_cast<Vm&>(vm_).pfns().Dirty(0) ? 1 : 0);
+  }
+
+ private:
+  Spte64& leaf() { return vm_.vcpu(0).root().load()->spt(0); }
+  Vm vm_;
+  sync::Var<bool> wrote_;
+};
+
+}  // namespace mmu::scenarios

@@ -1,9 +1,0 @@
-// models/replay/main_relacy.cc: `replay_relacy`, the Relacy engine's binary.
-#include "models/replay/relacy_engine.h"
-
-#include "models/replay/cli.h"
-
-int main(int argc, char** argv) {
-  using namespace mmu::replay;
-  return ReplayMain(argc, argv, Catalog<RelacyEngine>(), BinaryInfo{"relacy", "replay_relacy", "replay"});
-}

@@ -1,0 +1,245 @@
+// replay/cli.cc: option parsing, engine hand-off and output.
+#include "replay/cli.h"
+
+#include "replay/report.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+
+#include <CLI/CLI.hpp>
+
+namespace mmu::replay {
+namespace {
+
+std::string Dir(const std::string& path) {
+  const std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "" : path.substr(0, slash);
+}
+
+// The sibling binary: next to argv[0] (bazel run, runfiles), else next to
+// the real executable.
+std::string FindSibling(const char* argv0, const char* name) {
+  std::vector<std::string> dirs;
+  if (std::strchr(argv0, '/') != nullptr) dirs.push_back(Dir(argv0));
+  char exe[4096];
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
+  if (n > 0) {
+    exe[n] = '\0';
+    dirs.push_back(Dir(exe));
+  }
+  for (const std::string& d : dirs) {
+    const std::string p = (d.empty() ? "." : d) + "/" + name;
+    if (::access(p.c_str(), X_OK) == 0) return p;
+  }
+  return "";
+}
+
+// `bazel run` starts the binary in its runfiles; a relative FILE means the
+// caller's directory.
+std::string UserPath(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  const char* wd = std::getenv("BUILD_WORKING_DIRECTORY");
+  return wd != nullptr && *wd != '\0' ? std::string(wd) + "/" + path : path;
+}
+
+std::optional<Mutations> ParseMutations(const std::string& text, std::string* error) {
+  Mutations m;
+  std::string list = text;
+  for (char& c : list) {
+    if (c == '+' || c == ',') c = ' ';
+  }
+  std::string word;
+  std::size_t i = 0;
+  bool any = false;
+  while (i <= list.size()) {
+    if (i == list.size() || list[i] == ' ') {
+      if (!word.empty()) {
+        any = true;
+        if (word == "none" || word == "NONE") {
+          word.clear();
+          ++i;
+          continue;
+        }
+        auto one = MutationFromName(word);
+        if (!one) {
+          *error = "--mutation: unknown mutation '" + word + "' (replay --list prints the catalogue)";
+          return std::nullopt;
+        }
+        m = m.Plus(*one);
+      }
+      word.clear();
+    } else {
+      word.push_back(list[i]);
+    }
+    ++i;
+  }
+  if (!any) {
+    *error = "--mutation: expected a catalogue name such as M2.4, or none";
+    return std::nullopt;
+  }
+  return m;
+}
+
+}  // namespace
+
+std::optional<Interleaving> TraceAsInterleaving(const Interleaving& il, const Resolved& r, const ScenarioInfo& s,
+                                                const Outcome& out) {
+  if (out.engine != "native" && !out.violation) return std::nullopt;
+  std::vector<MergedEvent> events = out.table;
+  std::stable_sort(events.begin(), events.end(), EventBefore);
+  Interleaving t;
+  t.comments = {"Written by replay from " + il.file + " (" + out.engine + " engine" +
+                    (out.engine == "native" ? "" : ", the failing execution") + "):",
+                "every step the CPUs ran, in the order they ran it."};
+  t.scenario = KeyLine{s.name, 1};
+  t.config = KeyLine{s.configs[static_cast<std::size_t>(r.config)], 1};
+  t.mutation = KeyLine{r.mutations.ToString(), 1};
+  t.mutations = r.mutations;
+  t.initial_value = r.initial;
+  t.written_values = r.values;
+  for (const Column& c : il.columns) t.AddColumn(c.function);
+  for (const MergedEvent& m : events) {
+    if (m.event.kind == EventKind::kStep) t.AddRow(m.event.cpu, m.event.step);
+  }
+  return t;
+}
+
+int ReplayFile(const RunRequest& req, const std::vector<CatalogEntry>& catalog, std::string* out, std::string* err,
+               bool* must_exit) {
+  *must_exit = false;
+  auto parsed = ReadInterleaving(req.path);
+  const std::string shown = req.display.empty() ? req.path : req.display;
+  if (!parsed.ok()) {
+    parsed.problem.file = shown;
+    *err += parsed.problem.Format() + "\n";
+    return kBadInput;
+  }
+  Interleaving& il = *parsed.value;
+  il.file = shown;
+  Overrides ov;
+  if (req.mutation) {
+    std::string error;
+    ov.mutations = ParseMutations(*req.mutation, &error);
+    if (!ov.mutations) {
+      *err += error + "\n";
+      return kBadInput;
+    }
+  }
+  const std::vector<ScenarioInfo> infos = Infos(catalog);
+  auto resolved = Resolve(il, infos, ov);
+  if (!resolved.ok()) {
+    *err += resolved.problem.Format() + "\n";
+    return kBadInput;
+  }
+  const Resolved& r = *resolved.value;
+  for (const std::string& note : r.notes) *err += il.file + ": note: " + note + "\n";
+  const CatalogEntry& entry = catalog[static_cast<std::size_t>(r.scenario)];
+  const Plan plan = MakePlan(il, r, entry.info.threads);
+  const Outcome outcome = entry.run(entry.info, plan, req.options);
+  *must_exit = outcome.stuck && outcome.engine == "native";
+
+  const Report report{il, r, entry.info, outcome};
+  const int code = ExitCodeOf(outcome);
+  if (req.json) {
+    *out += JsonReport(report).dump(2) + "\n";
+  } else {
+    *out += TextReport(report);
+  }
+  if (!req.write_trace.empty()) {
+    const auto trace = TraceAsInterleaving(il, r, entry.info, outcome);
+    if (!trace) {
+      *err += "replay: nothing written to " + req.write_trace + ": Relacy found no failing execution\n";
+    } else if (std::ofstream f(req.write_trace); f << WriteInterleaving(*trace)) {
+      *err += "replay: wrote the execution to " + req.write_trace + "\n";
+    } else {
+      *err += "replay: cannot write " + req.write_trace + "\n";
+    }
+  }
+  if (code == kBadInput) *err += FailureProblem(il, outcome.failure, outcome.watchdog_s).Format() + "\n";
+  return code;
+}
+
+int ReplayMain(int argc, char** argv, const std::vector<CatalogEntry>& catalog, const BinaryInfo& bin) {
+  CLI::App app{
+      "Replays a reported interleaving (a table of steps, one column per CPU) against the real shadow-MMU core.\n"
+      "Exit status: 0 the invariant held, 1 it was violated, 2 bad input (file, options, or an order that cannot "
+      "happen), 3 undecided (time or budget ran out).",
+      "replay"};
+  RunRequest req;
+  std::string engine = bin.engine;
+  std::string mutation;
+  bool list = false;
+  app.add_option("file", req.path, "the interleaving file (replay/README.md describes the format)");
+  app.add_option("--engine", engine, "native: real threads in the table's order; relacy: every memory-model outcome "
+                                     "consistent with the order")
+      ->check(CLI::IsMember({"native", "relacy"}));
+  app.add_option("--mutation", mutation, "run the core with these mutations (M2.4, M2.4+M2.5, none), overriding the file's");
+  app.add_flag("--json", req.json, "print the result as JSON");
+  app.add_option("--write-trace", req.write_trace,
+                 "write the execution (native; Relacy: the failing one) as an interleaving that lists every step");
+  app.add_flag("--list", list, "print the scenarios, the step vocabulary and the mutation catalogue");
+  app.add_flag("--history", req.options.history, "relacy: also print Relacy's report of a failing execution");
+  app.add_option("--timeout", req.options.timeout_s,
+                 "native: give up after this many seconds without a step (default 10); relacy: the exploration's time "
+                 "limit (default 120)")
+      ->check(CLI::Range(0.01, 86400.0));
+  app.add_option("--max-executions", req.options.max_executions, "relacy: stop (undecided) after this many executions")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
+  app.add_option("--lock-wait", req.options.lock_wait_ms,
+                 "native: milliseconds the CPU holding the turn may wait for mmu_lock before the turn passes on")
+      ->check(CLI::Range(1.0, 600000.0));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "replay: %s (replay --help)\n", e.what());
+    return kBadInput;
+  }
+  if (list) {
+    std::fputs(ListText(Infos(catalog)).c_str(), stdout);
+    return 0;
+  }
+  if (req.path.empty()) {
+    std::fprintf(stderr, "replay: no interleaving file given (replay --help)\n");
+    return kBadInput;
+  }
+  if (engine != bin.engine) {
+    const std::string sibling = FindSibling(argv[0], bin.sibling);
+    if (sibling.empty()) {
+      std::fprintf(stderr, "replay: the %s engine's binary '%s' is not next to this one\n", engine.c_str(), bin.sibling);
+      return kUndecided;
+    }
+    std::fflush(nullptr);
+    std::vector<char*> args(argv, argv + argc);
+    args[0] = const_cast<char*>(sibling.c_str());
+    args.push_back(nullptr);
+    ::execv(sibling.c_str(), args.data());
+    std::fprintf(stderr, "replay: cannot run %s: %s\n", sibling.c_str(), std::strerror(errno));
+    return kUndecided;
+  }
+  if (!mutation.empty()) req.mutation = mutation;
+  req.display = req.path;
+  req.path = UserPath(req.path);
+  if (!req.write_trace.empty()) req.write_trace = UserPath(req.write_trace);
+  req.options.progress = ::isatty(2) != 0 && !req.json;
+
+  std::string out, err;
+  bool must_exit = false;
+  const int code = ReplayFile(req, catalog, &out, &err, &must_exit);
+  std::fputs(out.c_str(), stdout);
+  std::fputs(err.c_str(), stderr);
+  if (must_exit) {
+    // Threads that could not be stopped still run the core: leave at once.
+    std::fflush(nullptr);
+    ::_exit(code);
+  }
+  return code;
+}
+
+}  // namespace mmu::replay

@@ -1,0 +1,66 @@
+"""replay_test: replay a table with the CLI and check exit code and output."""
+
+def replay_test(name, file, engine, exit, expect = [], args = [], size = "small", **kwargs):
+    """An sh_test running `replay FILE --engine ENGINE ARGS`.
+
+    Args:
+      name: the test's name.
+      file: the interleaving file (a label).
+      engine: "native" or "relacy" (also the test's tag).
+      exit: the exit code it must return.
+      expect: texts its output must contain (no single quotes).
+      args: more replay arguments.
+      size: the test's size.
+      **kwargs: passed to sh_test.
+    """
+    native.sh_test(
+        name = name,
+        size = size,
+        srcs = ["//replay:replay_expect.sh"],
+        args = [
+            "$(location //replay:replay)",
+            "$(location %s)" % file,
+            str(exit),
+        ] + ["'--expect=%s'" % e for e in expect] + ["--", "--engine", engine] + args,
+        data = [
+            "//replay:replay",
+            file,
+        ],
+        tags = [engine] + kwargs.pop("tags", []),
+        **kwargs
+    )
+
+def replay_scenario_tests(name, cls):
+    """One scenario's replay target: each twin's counterexample, replayed.
+
+    Called by all_scenarios() (mmu_core/scenarios/engines.bzl). The test runs
+    the scenario's model binary for each negative twin, writes its
+    counterexample, and replays it natively, natively with the correct core,
+    and under Relacy (the round-trip survey, restricted to this scenario):
+    every file a model writes must be a table replay reads and runs.
+
+    Args:
+      name: the scenario's target name.
+      cls: its class (unused here; every engine macro takes it).
+    """
+    native.cc_test(
+        name = name + "_round_trip",
+        size = "medium",
+        args = [
+            "--replay",
+            "$(rootpath //replay:replay)",
+            "--model",
+            "$(rootpath //models:%s)" % name,
+            "--check",
+            "--expect",
+            "$(rootpath //replay:round_trips.json)",
+        ],
+        data = [
+            "//models:" + name,
+            "//replay:replay",
+            "//replay:replay_relacy",
+            "//replay:round_trips.json",
+        ],
+        tags = ["native", "relacy"],
+        deps = ["//replay:survey_main"],
+    )

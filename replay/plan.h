@@ -1,0 +1,56 @@
+// replay/plan.h: what a replay runs (engine-free): a resolved table, its
+// budgets, and the catalogue entry of its scenario.
+#pragma once
+
+#include "mmu_core/catalog/interleaving.h"
+#include "mmu_core/catalog/scenario_info.h"
+#include "replay/outcome.h"
+#include "replay/resolve.h"
+#include "replay/sequencer.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mmu::replay {
+
+// Limits and budgets of one run.
+struct RunOptions {
+  int step_budget = 10000;       // unlisted steps one turn may run
+  double lock_wait_ms = 500;     // native: how long the CPU holding the turn may wait for mmu_lock
+  double timeout_s = 0;          // native watchdog: no step for this long (default 10 s);
+                                 // Relacy: the whole exploration (default 120 s)
+  std::uint64_t max_executions = 2000000;  // Relacy
+  bool progress = false;         // Relacy: progress on stderr
+  bool history = false;          // Relacy: keep Relacy's report of a failing execution
+};
+
+// A resolved table, ready to run.
+struct Plan {
+  const Interleaving* il = nullptr;
+  const Resolved* resolved = nullptr;
+  std::vector<SeqRow> rows;
+  int cpus = 0;
+};
+
+inline Plan MakePlan(const Interleaving& il, const Resolved& r, int cpus) {
+  Plan p;
+  p.il = &il;
+  p.resolved = &r;
+  p.cpus = cpus;
+  for (const Row& row : il.rows) p.rows.push_back(SeqRow{row.thread, row.step});
+  return p;
+}
+
+struct CatalogEntry {
+  ScenarioInfo info;
+  Outcome (*run)(const ScenarioInfo&, const Plan&, const RunOptions&);
+};
+
+inline std::vector<ScenarioInfo> Infos(const std::vector<CatalogEntry>& cat) {
+  std::vector<ScenarioInfo> out;
+  for (const CatalogEntry& e : cat) out.push_back(e.info);
+  return out;
+}
+
+}  // namespace mmu::replay

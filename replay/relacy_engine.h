@@ -1,0 +1,344 @@
+// replay/relacy_engine.h: replay under Relacy (Relacy backend).
+//
+// The same sequencer orders the steps, but the gate is invisible to the
+// memory model: the cursor is plain memory that Relacy does not see, so the
+// turns add no happens-before, and a CPU waiting for its turn spins with
+// rl::yield. Relacy's full search (rl::sched_full) then explores every
+// memory-model outcome consistent with the order: which store each relaxed
+// or acquire load reads, fence by fence. The report says whether the
+// invariant held in all of them.
+//
+// How the gate keeps the search small and honest:
+//  - it yields with a huge count, so a waiting CPU is not scheduled again
+//    until the CPU holding the turn blocks (parks on mmu_lock, yields at its
+//    own gate, or ends): scheduling choices collapse to the table's order and
+//    only memory-model choices branch. It also means a waiting CPU that finds
+//    the turn's holder marked "waits for mmu_lock" knows it is parked.
+//  - after the wait it restores the CPU's last-yield timestamp. Relacy lets a
+//    load that follows a yield read only stores newer than those the thread
+//    saw before it (so spin loops end); the gate's own yields must not hide
+//    older stores that the order still allows.
+//
+// Executions in which the table's order cannot happen (a CPU finishes before
+// a listed step; it waits for mmu_lock held by a CPU waiting for its turn)
+// derail: the rest runs as after the table, and the execution is counted
+// apart, not merged. Only if every execution derails is the table bad input.
+//
+// Everything the simulation touches is allocated before rl::simulate and has
+// a fixed size: inside the simulation operator new is Relacy's.
+#pragma once
+
+#include "mmu_core/scenario.h"
+#include "mmu_core/steps.h"
+#include "mmu_core/sync.h"
+#include "replay/catalog.h"
+#include "replay/outcome.h"
+#include "replay/sequencer.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <ostream>
+#include <streambuf>
+#include <string>
+#include <vector>
+
+namespace mmu::replay {
+
+// An output stream over a buffer allocated beforehand (Relacy writes its
+// report from inside the simulation); what does not fit is dropped.
+class FixedStreambuf : public std::streambuf {
+ public:
+  explicit FixedStreambuf(std::size_t size) : buf_(size) { setp(buf_.data(), buf_.data() + buf_.size()); }
+  std::string str() const { return std::string(pbase(), pptr()); }
+
+ protected:
+  int_type overflow(int_type c) override { return traits_type::not_eof(c); }
+
+ private:
+  std::vector<char> buf_;
+};
+
+class NullStreambuf : public std::streambuf {
+ protected:
+  int_type overflow(int_type c) override { return traits_type::not_eof(c); }
+};
+
+// The state of one exploration, shared with the simulation through `current`.
+class RelacyReplay final : public StepHook {
+ public:
+  static constexpr unsigned kGateYield = 1u << 28;  // far more than an execution's scheduling points
+  static constexpr int kStepBudget = 500;
+  static constexpr double kDefaultTimeout = 120;
+
+  RelacyReplay(const Plan& plan, const RunOptions& opt) : opt_(opt), rows_(plan.rows) {
+    seq_plan_.rows = rows_.data();
+    seq_plan_.nrows = static_cast<int>(rows_.size());
+    seq_plan_.cpus = plan.cpus;
+    seq_plan_.step_budget = std::min(opt.step_budget, kStepBudget);
+    const double seconds = opt.timeout_s > 0 ? opt.timeout_s : kDefaultTimeout;
+    deadline_ = std::chrono::steady_clock::now() +
+                std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(seconds));
+  }
+
+  // --- inside the simulation -------------------------------------------------
+  void BeginExecution() {
+    seq_.Reset(seq_plan_);
+    log_.Clear();
+    obs_.Clear();
+  }
+  void Start(int cpu) { Wait(cpu, [&] { return seq_.MayRun(cpu); }); }
+  void Finish(int cpu) { seq_.Finish(cpu); }
+
+  void before(int cpu, Step s) override { Wait(cpu, [&] { return seq_.Enter(cpu, s); }); }
+  void after(int cpu, Step s, std::uint64_t value) override {
+    const StepPlace p = seq_.Executed(cpu);
+    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kStep, s, p.row, value, p.after_table});
+  }
+  void blocking(int cpu, const char* lock) override {
+    const StepPlace p = seq_.Note();
+    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kWaitsForLock, Step::ReadCount, -1, 0, p.after_table, lock});
+    seq_.Blocking(cpu, lock);
+  }
+  void unblocked(int cpu) override {
+    seq_.Unblocked(cpu);
+    const StepPlace p = seq_.Note();
+    log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kGotLock, Step::ReadCount, -1, 0, p.after_table, seq_.LockOf(cpu)});
+    Wait(cpu, [&] { return seq_.MayRun(cpu); });
+  }
+
+  // After every CPU ended, before Check(): what the execution observed.
+  Observations& observations() { return obs_; }
+
+  // After Check() passed.
+  void EndExecution() {
+    ++executions_;
+    if (seq_.failure().kind != SeqError::kNone) {
+      if (derailed_++ == 0) {
+        first_failure_ = seq_.failure();
+        first_derailed_ = log_;
+      }
+    } else {
+      summary_->AddTrace(log_);
+      summary_->AddObservations(obs_);
+    }
+    if (opt_.progress && executions_ % 4096 == 0) Progress();
+    if (executions_ >= opt_.max_executions) Stop("the exploration reached --max-executions");
+    if (executions_ % 256 == 0 && std::chrono::steady_clock::now() > deadline_) Stop("the exploration ran out of time");
+    if (stop_ != nullptr) rl::ctx().fail_test(stop_, rl::test_result_user_assert_failed, $);
+  }
+
+  // --- after the simulation --------------------------------------------------
+  template <class Suite>
+  Outcome Explore() {
+    const auto start = std::chrono::steady_clock::now();
+    summary_ = std::make_unique<ExecutionSummary<1024, 64>>();
+    FixedStreambuf text(1u << 20);
+    NullStreambuf none;
+    std::ostream text_stream(&text), null_stream(&none);
+    rl::test_params p;
+    p.search_type = rl::sched_full;
+    p.output_stream = &text_stream;
+    p.progress_stream = &null_stream;
+    p.progress_output_period = 1u << 30;
+    p.execution_depth_limit = 1u << 16;  // scheduling points per execution before Relacy calls it a livelock
+    SetStepHook(this);
+    const bool ok = rl::simulate<Suite>(p);
+    SetStepHook(nullptr);
+    if (opt_.progress) std::fputs("\r\033[K", stderr);
+
+    Outcome out;
+    out.engine = "relacy";
+    out.executions = executions_;
+    out.derailed = derailed_;
+    out.failure = first_failure_;
+    for (int i = 0; i < summary_->cells(); ++i) out.table.push_back(summary_->cell(i));
+    out.table_truncated = summary_->truncated();
+    for (int i = 0; i < summary_->sets(); ++i) out.observed.push_back(summary_->set(i));
+    if (!ok) FailedRun(p, text.str(), out);
+    if (out.table.empty() && derailed_ > 0) AddLog(first_derailed_, out);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return out;
+  }
+
+ private:
+  template <class Ready>
+  void Wait(int cpu, Ready ready) {
+    if (ready()) return;
+    rl::thread_info_base* self = rl::ctx().threadx_;
+    const rl::timestamp_t saved = self->last_yield_;
+    bool yielded = false;
+    while (!ready()) {
+      // Back from a yield, this CPU runs only once every other one has
+      // blocked or ended: a turn holder marked "waits for mmu_lock" is parked
+      // on it (a CPU that has not started yet may run before that).
+      if (yielded && seq_.ActiveWaitsForLock() && seq_.Active() != cpu) {
+        seq_.BreakLockWait();
+        continue;
+      }
+      if (yielded && seq_.Stuck()) {
+        seq_.GiveUp();
+        rl::ctx().fail_test("replay: no CPU can run", rl::test_result_user_assert_failed, $);
+      }
+      rl::yield(kGateYield, $);
+      yielded = true;
+    }
+    self->last_yield_ = saved;
+  }
+
+  void Stop(const char* why) {
+    if (stop_ == nullptr) stop_ = why;
+  }
+
+  void Progress() const {
+    char line[96];
+    const int n = std::snprintf(line, sizeof line, "\r  relacy: %llu executions explored",
+                                static_cast<unsigned long long>(executions_));
+    if (n > 0) (void)!::write(2, line, static_cast<std::size_t>(n));
+  }
+
+  static void AddLog(const EventLog<4096>& log, Outcome& out) {
+    out.table.clear();
+    for (int i = 0; i < log.size(); ++i) {
+      MergedEvent m;
+      m.event = log[i];
+      m.nvalues = 1;
+      m.values[0] = log[i].value;
+      out.table.push_back(m);
+    }
+    out.table_truncated = log.truncated();
+  }
+
+  // Relacy stopped: an invariant failed, the replay gave up, or the budget ran out.
+  void FailedRun(const rl::test_params& p, const std::string& text, Outcome& out) {
+    // The last execution Relacy ran (its replay of the failing one) is in log_.
+    const std::string result = ResultLine(text);
+    out.relacy_result = result;
+    if (opt_.history) out.relacy_history = text;
+    if (stop_ != nullptr) {
+      out.inconclusive = stop_;
+      return;
+    }
+    if (p.test_result == rl::test_result_livelock) {
+      out.inconclusive =
+          "Relacy reports a livelock: a CPU waits without reaching a step point or LockMmu (a lock the core takes "
+          "without reporting it, or a spin without steps)";
+      AddLog(log_, out);
+      return;
+    }
+    if (seq_.failure().kind == SeqError::kStuck || p.test_result == rl::test_result_deadlock) {
+      seq_.GiveUp();
+      out.failure = seq_.failure();
+      out.stuck = true;
+      AddLog(log_, out);
+      return;
+    }
+    Violation v;
+    v.what = Description(result);
+    Location(text, &v);
+    for (int i = 0; i < log_.size(); ++i) {
+      if (log_[i].row >= 0) v.after_row = log_[i].row;
+    }
+    out.violation = v;
+    out.executions = executions_ + 1;  // the failing one did not reach EndExecution()
+    out.violation_derailed = seq_.failure().kind != SeqError::kNone;
+    if (out.violation_derailed) out.failure = seq_.failure();
+    AddLog(log_, out);
+  }
+
+  // Relacy's report starts with the test's name, then "KIND (description)".
+  static std::string ResultLine(const std::string& text) {
+    std::size_t a = text.find('\n');
+    if (a == std::string::npos) return text;
+    std::size_t b = text.find('\n', a + 1);
+    return text.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
+  }
+  static std::string Description(const std::string& result) {
+    const std::size_t open = result.find(" (");
+    if (open == std::string::npos || result.back() != ')') return result;
+    return result.substr(open + 2, result.size() - open - 3);
+  }
+  // The history line that failed: "[31] 0: USER ASSERT FAILED (what), in
+  // function, ./mmu_core/file.h(156)". Gives the CPU and "file:line".
+  static void Location(const std::string& text, Violation* v) {
+    const std::size_t at = text.rfind("ASSERT FAILED");
+    if (at == std::string::npos) return;
+    const std::size_t start = text.rfind('\n', at) == std::string::npos ? 0 : text.rfind('\n', at) + 1;
+    const std::size_t end = text.find('\n', at);
+    const std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const std::size_t bracket = line.find("] ");
+    if (bracket != std::string::npos) v->cpu = std::atoi(line.c_str() + bracket + 2);
+    const std::size_t comma = line.rfind(", ");
+    const std::size_t open = line.rfind('(');
+    if (comma == std::string::npos || open == std::string::npos || open < comma) return;
+    std::string file = line.substr(comma + 2, open - comma - 2);
+    if (file.rfind("./", 0) == 0) file.erase(0, 2);
+    v->where = file + ":" + line.substr(open + 1, line.size() - open - 2);
+  }
+
+  RunOptions opt_;
+  std::vector<SeqRow> rows_;
+  Sequencer::Plan seq_plan_;
+  Sequencer seq_;
+  EventLog<4096> log_;
+  EventLog<4096> first_derailed_;
+  Observations obs_;
+  std::unique_ptr<ExecutionSummary<1024, 64>> summary_;
+  std::uint64_t executions_ = 0;
+  std::uint64_t derailed_ = 0;
+  SeqFailure first_failure_;
+  const char* stop_ = nullptr;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
+// One Relacy test per scenario (Relacy's thread count is a template argument).
+template <class S>
+struct ReplaySuite : rl::test_suite<ReplaySuite<S>, S::kThreads> {
+  static inline RelacyReplay* replay = nullptr;
+  static inline const typename S::Config* config = nullptr;
+  static inline Mutations mutations;
+  S* scenario = nullptr;
+
+  // Set-up and the final check are not part of the table: no hook then.
+  void before() {
+    replay->BeginExecution();
+    SetStepHook(nullptr);
+    scenario = sync::make<S>(*config, mutations);
+    SetStepHook(replay);
+  }
+  void thread(unsigned cpu) {
+    replay->Start(static_cast<int>(cpu));
+    scenario->Thread(static_cast<int>(cpu));
+    replay->Finish(static_cast<int>(cpu));
+  }
+  void after() {
+    SetStepHook(nullptr);
+    scenario->Observe(replay->observations());
+    scenario->Check();
+    replay->EndExecution();
+    sync::destroy(scenario);
+    SetStepHook(replay);
+  }
+};
+
+// The Relacy engine for Catalog<>.
+struct RelacyEngine {
+  static constexpr const char* kName = "relacy";
+
+  template <Scenario S>
+  static Outcome Run(const ScenarioInfo& info, const Plan& plan, const RunOptions& opt) {
+    static_assert(S::kThreads <= kMaxCpus);
+    const typename S::Config config = MakeConfig<S>(info, *plan.resolved);
+    auto replay = std::make_unique<RelacyReplay>(plan, opt);
+    ReplaySuite<S>::replay = replay.get();
+    ReplaySuite<S>::config = &config;
+    ReplaySuite<S>::mutations = plan.resolved->mutations;
+    return replay->Explore<ReplaySuite<S>>();
+  }
+};
+
+}  // namespace mmu::replay

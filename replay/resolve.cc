@@ -1,0 +1,401 @@
+// replay/resolve.cc: scenario inference and configuration matching.
+#include "replay/resolve.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+#include <sstream>
+
+namespace mmu::replay {
+namespace {
+
+std::string Norm(std::string_view name) {
+  while (!name.empty() && name.front() == '_') name.remove_prefix(1);
+  std::string out(name);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A thread's functions, normalised: each item lists the names of one
+// function; an optional item may be named but need not be.
+using ThreadSpec = std::vector<RoleItem>;
+
+ThreadSpec Spec(std::string_view text) {
+  ThreadSpec spec = ParseRole(text);
+  for (RoleItem& i : spec) {
+    for (std::string& n : i.names) n = Norm(n);
+  }
+  return spec;
+}
+
+// Every function name the catalogue's roles know.
+std::set<std::string> Vocabulary(const std::vector<HeaderForm>& forms) {
+  std::set<std::string> v;
+  for (const HeaderForm& f : forms) {
+    for (const std::string& t : f.threads) {
+      for (const RoleItem& item : Spec(t)) v.insert(item.names.begin(), item.names.end());
+    }
+  }
+  return v;
+}
+
+// The known function names in a column's header text.
+std::set<std::string> KnownFunctions(std::string_view text, const std::set<std::string>& vocabulary) {
+  std::set<std::string> out;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty() && vocabulary.count(Norm(word)) != 0) out.insert(Norm(word));
+    word.clear();
+  };
+  for (char c : text) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_') {
+      word.push_back(c);
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+bool Covers(const ThreadSpec& spec, const std::string& name) {
+  for (const RoleItem& item : spec) {
+    if (std::find(item.names.begin(), item.names.end(), name) != item.names.end()) return true;
+  }
+  return false;
+}
+
+// Every known name belongs to the thread (and, when exact, every function of
+// the thread is named).
+bool Matches(const ThreadSpec& spec, const std::set<std::string>& names, bool exact) {
+  for (const std::string& n : names) {
+    if (!Covers(spec, n)) return false;
+  }
+  if (!exact) return true;
+  for (const RoleItem& item : spec) {
+    if (item.optional) continue;
+    if (std::none_of(item.names.begin(), item.names.end(), [&](const std::string& n) { return names.count(n) != 0; })) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int FormThreads(const HeaderForm& f) { return static_cast<int>(f.threads.size()); }
+
+// "CPU 1: a, CPU 2: b or c": what each CPU of a scenario runs, from its forms.
+std::string RolesText(const std::vector<HeaderForm>& forms, int scenario) {
+  std::vector<std::vector<std::string>> per_cpu;
+  for (const HeaderForm& f : forms) {
+    if (f.scenario != scenario) continue;
+    per_cpu.resize(std::max<std::size_t>(per_cpu.size(), f.threads.size()));
+    for (std::size_t k = 0; k < f.threads.size(); ++k) {
+      auto& opts = per_cpu[k];
+      const std::string t = RoleText(f.threads[k]);
+      if (std::find(opts.begin(), opts.end(), t) == opts.end()) opts.push_back(t);
+    }
+  }
+  std::string out;
+  for (std::size_t k = 0; k < per_cpu.size(); ++k) {
+    std::string runs;
+    for (const std::string& o : per_cpu[k]) runs += (runs.empty() ? "" : " or ") + o;
+    out += (k == 0 ? "" : ", ") + std::string("CPU ") + std::to_string(k + 1) + ": " + runs;
+  }
+  return out;
+}
+
+std::string JoinConfigs(const ScenarioInfo& s, const std::vector<int>& which) {
+  std::string out;
+  for (int i : which) out += (out.empty() ? "" : "; ") + s.configs[static_cast<std::size_t>(i)];
+  return out;
+}
+
+class Resolver {
+ public:
+  Resolver(const Interleaving& il, std::span<const ScenarioInfo> cat, const Overrides& ov)
+      : il_(il), cat_(cat), ov_(ov), all_forms_(HeaderForms(cat)) {}
+
+  Parsed<Resolved> Run() {
+    const std::set<std::string> vocabulary = Vocabulary(all_forms_);
+    for (const Column& c : il_.columns) known_.push_back(KnownFunctions(c.function, vocabulary));
+    if (!PickScenario() || !CheckColumns() || !PickConfig() || !PickMutations() || !PickValues()) {
+      return {std::nullopt, problem_};
+    }
+    return {std::move(r_), {}};
+  }
+
+ private:
+  bool Error(int line, std::string message) {
+    problem_ = Problem{il_.file, line, std::move(message)};
+    return false;
+  }
+  const ScenarioInfo& S() const { return cat_[static_cast<std::size_t>(r_.scenario)]; }
+
+  std::string ColumnsText() const {
+    std::string out;
+    for (std::size_t k = 0; k < il_.columns.size(); ++k) {
+      out += (k == 0 ? "" : ", ") + il_.ColumnTitle(static_cast<int>(k));
+    }
+    return out;
+  }
+
+  bool PickScenario() {
+    if (il_.scenario.present()) {
+      for (std::size_t i = 0; i < cat_.size(); ++i) {
+        if (Norm(cat_[i].name) == Norm(il_.scenario.value)) r_.scenario = static_cast<int>(i);
+      }
+      if (r_.scenario < 0) {
+        std::string near;
+        std::size_t best = 4;
+        for (const ScenarioInfo& s : cat_) {
+          const std::size_t d = EditDistance(Norm(s.name), Norm(il_.scenario.value));
+          if (d < best) {
+            best = d;
+            near = s.name;
+          }
+        }
+        return Error(il_.scenario.line, "unknown scenario '" + il_.scenario.value + "'" +
+                                            (near.empty() ? "" : "; did you mean '" + near + "'?") +
+                                            " (replay --list prints the scenarios)");
+      }
+      // The header's known functions must belong to the scenario's CPUs.
+      for (const HeaderForm& f : all_forms_) {
+        if (f.scenario == r_.scenario && FormFits(f, /*exact=*/false)) forms_.push_back(&f);
+      }
+      if (forms_.empty()) return Error(il_.header_line, HeaderMismatch());
+      return true;
+    }
+    std::set<std::string> names;
+    for (const HeaderForm& f : all_forms_) {
+      if (FormFits(f, /*exact=*/true)) {
+        forms_.push_back(&f);
+        names.insert(cat_[static_cast<std::size_t>(f.scenario)].name);
+      }
+    }
+    if (names.empty()) {
+      return Error(il_.header_line, "cannot infer the scenario from the header (" + ColumnsText() +
+                                        "); add a 'scenario:' line (replay --list shows the headers that name one)");
+    }
+    if (names.size() > 1) {
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+      return Error(il_.header_line, "the header fits several scenarios (" + list + "); add a 'scenario:' line");
+    }
+    for (std::size_t i = 0; i < cat_.size(); ++i) {
+      if (cat_[i].name == *names.begin()) r_.scenario = static_cast<int>(i);
+    }
+    r_.inferred = true;
+    return true;
+  }
+
+  bool FormFits(const HeaderForm& f, bool exact) const {
+    if (FormThreads(f) != static_cast<int>(il_.columns.size())) return !exact && FitsPrefix(f);
+    for (std::size_t k = 0; k < il_.columns.size(); ++k) {
+      if (!Matches(Spec(f.threads[k]), known_[k], exact)) return false;
+    }
+    return true;
+  }
+  // With a scenario: line, a header with the wrong number of columns is
+  // reported by CheckColumns; here only the columns both have are compared.
+  bool FitsPrefix(const HeaderForm& f) const {
+    const std::size_t n = std::min<std::size_t>(static_cast<std::size_t>(FormThreads(f)), il_.columns.size());
+    for (std::size_t k = 0; k < n; ++k) {
+      if (!Matches(Spec(f.threads[k]), known_[k], false)) return false;
+    }
+    return true;
+  }
+
+  std::string HeaderMismatch() const {
+    for (std::size_t k = 0; k < il_.columns.size(); ++k) {
+      std::vector<std::string> options;
+      bool fits = false;
+      for (const HeaderForm& f : all_forms_) {
+        if (f.scenario != r_.scenario || k >= static_cast<std::size_t>(FormThreads(f))) continue;
+        if (Matches(Spec(f.threads[k]), known_[k], false)) fits = true;
+        const std::string t = RoleText(f.threads[k]);
+        if (std::find(options.begin(), options.end(), t) == options.end()) options.push_back(t);
+      }
+      if (fits || options.empty()) continue;
+      std::string runs;
+      for (const std::string& o : options) runs += (runs.empty() ? "" : " or ") + o;
+      return "the header does not fit " + S().name + ": column " + std::to_string(k + 1) + " is '" +
+             il_.ColumnTitle(static_cast<int>(k)) + "', but " + S().name + "'s CPU " + std::to_string(k + 1) +
+             " runs " + runs + " (column k is the scenario's CPU k)";
+    }
+    return "the header does not fit " + S().name;
+  }
+
+  bool CheckColumns() {
+    const int have = static_cast<int>(il_.columns.size());
+    const int want = S().threads;
+    if (have == want) return true;
+    const std::string roles = RolesText(all_forms_, r_.scenario);
+    const std::string runs = S().name + " runs " + std::to_string(want) + " CPUs" + (roles.empty() ? "" : " (" + roles + ")");
+    if (have > want) {
+      return Error(il_.header_line, "unknown CPU: column " + std::to_string(want + 1) + " ('" +
+                                        il_.ColumnTitle(want) + "') has no counterpart; " + runs);
+    }
+    return Error(il_.header_line, "the header has " + std::to_string(have) + " column" + (have == 1 ? "" : "s") +
+                                      ", but " + runs + "; give every CPU a column");
+  }
+
+  // The members the header's forms allow (every member without a header).
+  bool HeaderAllows(int member) const {
+    if (forms_.empty()) return true;
+    return std::any_of(forms_.begin(), forms_.end(), [&](const HeaderForm* f) {
+      return std::find(f->configs.begin(), f->configs.end(), member) != f->configs.end();
+    });
+  }
+  std::string FormConfigs() const { return JoinConfigs(S(), forms_.front()->configs); }
+
+  bool PickConfig() {
+    const ScenarioInfo& s = S();
+    std::string why;
+    const std::optional<ConfigPairs> asked = ConfigPairs::Parse(il_.config.value, &why);
+    if (!asked) return Error(il_.config.line, "config: " + why + " (give key=value pairs, e.g. " + s.configs.front() + ")");
+    std::set<std::string> keys;
+    std::vector<ConfigPairs> members;
+    for (const std::string& c : s.configs) {
+      members.push_back(*ConfigPairs::Parse(c));
+      for (const auto& [k, v] : members.back().pairs()) keys.insert(k);
+    }
+    for (const auto& [k, v] : asked->pairs()) {
+      if (keys.count(k) != 0) continue;
+      std::string list;
+      for (const std::string& key : keys) list += (list.empty() ? "" : ", ") + key;
+      return Error(il_.config.line, s.name + "'s configurations have no key '" + k + "'" +
+                                        (list.empty() ? "" : " (keys: " + list + ")"));
+    }
+    std::vector<int> by_file, by_both;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      if (!members[i].Contains(*asked)) continue;
+      by_file.push_back(static_cast<int>(i));
+      if (HeaderAllows(static_cast<int>(i))) by_both.push_back(static_cast<int>(i));
+    }
+    std::vector<int> all(s.configs.size());
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+    if (by_file.empty()) {
+      return Error(il_.config.line, "no " + s.name + " configuration has " + il_.config.value +
+                                        " (configurations: " + JoinConfigs(s, all) + ")");
+    }
+    if (il_.config.present() && !r_.inferred) {
+      // Both lines are explicit: the config line decides. The header has
+      // fitted the scenario's CPUs; it need not name this configuration.
+      if (by_file.size() > 1) {
+        return Error(il_.config.line, "ambiguous configuration: " + s.name + " has " + std::to_string(by_file.size()) +
+                                          " that fit (" + JoinConfigs(s, by_file) + "); extend the 'config:' line");
+      }
+      r_.config = by_file.front();
+      if (by_both.empty()) {
+        r_.notes.push_back("the header's functions fit " + s.name + " " + FormConfigs() + ", but 'config: " +
+                           il_.config.value + "' decides");
+      }
+      return true;
+    }
+    if (by_both.empty()) {
+      return Error(il_.config.line, "config: " + il_.config.value + " contradicts the header (" + ColumnsText() +
+                                        " fits " + s.name + " " + FormConfigs() + ")");
+    }
+    if (by_both.size() > 1) {
+      return Error(il_.config.present() ? il_.config.line : il_.header_line,
+                   "ambiguous configuration: " + s.name + " has " + std::to_string(by_both.size()) +
+                       " that fit (" + JoinConfigs(s, by_both) + "); add or extend the 'config:' line");
+    }
+    r_.config = by_both.front();
+    return true;
+  }
+
+  bool PickMutations() {
+    if (ov_.mutations) {
+      r_.mutations = *ov_.mutations;
+      r_.mutation_source = "the command line";
+      if (il_.mutation.present() && !(il_.mutations == *ov_.mutations)) {
+        r_.notes.push_back("--mutation " + ov_.mutations->ToString() + " overrides the file's 'mutation: " +
+                           il_.mutation.value + "'");
+      }
+    } else {
+      r_.mutations = il_.mutations;
+      if (il_.mutation.present()) r_.mutation_source = "the file";
+    }
+    for (const MutationInfo& m : kMutations) {
+      if (!r_.mutations.Has(m.id)) continue;
+      if (S().TwinOf(m.id) == nullptr) {
+        r_.notes.push_back(std::string(m.name) + " is not among the mutations " + S().name +
+                           " shows; the replay runs it anyway");
+      }
+    }
+    return true;
+  }
+
+  bool PickValues() {
+    const ScenarioInfo& s = S();
+    if (il_.initial_value) {
+      if (!s.posted.initial) return Error(il_.initial.line, s.name + " takes no initial value (its spte is fixed)");
+      if (*il_.initial_value == 0) {
+        return Error(il_.initial.line, "initial: 0 is not a value a writer stored (0 selects " + s.name +
+                                           "'s self-checking values; omit the line for them)");
+      }
+      r_.initial = il_.initial_value;
+    }
+    if (!il_.written_values.empty()) {
+      const int max = s.posted.values;
+      if (static_cast<int>(il_.written_values.size()) > max) {
+        if (max == 0) return Error(il_.values.line, s.name + "'s writers store no values (values: lists " +
+                                                        std::to_string(il_.written_values.size()) + ")");
+        return Error(il_.values.line, s.name + " stores " + std::to_string(max) + " value" + (max == 1 ? "" : "s") +
+                                          ", but values: lists " + std::to_string(il_.written_values.size()));
+      }
+      for (std::uint64_t v : il_.written_values) {
+        if (v == 0) return Error(il_.values.line, "values: 0 is not supported (0 selects the self-checking values)");
+      }
+      r_.values = il_.written_values;
+    }
+    return true;
+  }
+
+  const Interleaving& il_;
+  std::span<const ScenarioInfo> cat_;
+  const Overrides& ov_;
+  std::vector<HeaderForm> all_forms_;
+  std::vector<std::set<std::string>> known_;
+  std::vector<const HeaderForm*> forms_;
+  Resolved r_;
+  Problem problem_;
+};
+
+}  // namespace
+
+std::vector<HeaderForm> HeaderForms(std::span<const ScenarioInfo> catalogue) {
+  std::vector<HeaderForm> forms;
+  for (std::size_t i = 0; i < catalogue.size(); ++i) {
+    const ScenarioInfo& s = catalogue[i];
+    for (int c = 0; c < static_cast<int>(s.configs.size()); ++c) {
+      std::vector<std::string> threads;
+      for (int cpu = 0; cpu < s.threads; ++cpu) threads.emplace_back(s.Functions(c, cpu));
+      auto same = std::find_if(forms.begin(), forms.end(), [&](const HeaderForm& f) {
+        return f.scenario == static_cast<int>(i) && f.threads == threads;
+      });
+      if (same != forms.end()) {
+        same->configs.push_back(c);
+      } else {
+        forms.push_back(HeaderForm{static_cast<int>(i), {c}, std::move(threads)});
+      }
+    }
+  }
+  return forms;
+}
+
+std::string FormText(const HeaderForm& f) {
+  std::string out;
+  for (int k = 0; k < FormThreads(f); ++k) {
+    out += (k == 0 ? "" : "   ") + std::string("CPU ") + std::to_string(k + 1) + ": " +
+           RoleText(f.threads[static_cast<std::size_t>(k)]);
+  }
+  return out;
+}
+
+Parsed<Resolved> Resolve(const Interleaving& il, std::span<const ScenarioInfo> catalogue, const Overrides& ov) {
+  return Resolver(il, catalogue, ov).Run();
+}
+
+}  // namespace mmu::replay
