@@ -349,7 +349,10 @@ class Enumerator {
   // skip(final state) returns true when the candidate need not be checked.
   using Skip = std::function<bool(const std::vector<int64_t>&)>;
 
-  Enumerator(const Program& p, const LkmmOptions& opt) : p_(p), opt_(opt), start_(std::chrono::steady_clock::now()) {}
+  Enumerator(const Program& p, const LkmmOptions& opt) : p_(p), opt_(opt), start_(std::chrono::steady_clock::now()) {
+    // The pruning relies on the axioms it anticipates.
+    for (const char* n : {"coherence", "po-loc", "atomic"}) prune_ = prune_ && !opt.drop.count(n);
+  }
 
   uint64_t candidates() const { return candidates_; }
   // The misuse on the current candidate's traces, if any.
@@ -447,12 +450,14 @@ class Enumerator {
     }
     const int n = static_cast<int>(c_.ev.size());
     c_.rf_source.assign(n, -1);
-    // Candidate sources per read.
-    reads_.clear();
-    sources_.clear();
+    // Candidate sources per read, by location. An LKR reads its LKW's co
+    // predecessor (lock.cat), and so, in every coherent and atomic
+    // candidate, does the read of a successful RMW: both are set with co.
+    reads_.assign(p_.locations.size(), {});
+    sources_.assign(p_.locations.size(), {});
     for (int i = 0; i < n; ++i) {
       const Event& r = c_.ev[i];
-      if (r.type != EvType::kRead || (r.tags & lkmm::kLKR)) continue;  // an LKR reads its co predecessor
+      if (r.type != EvType::kRead || (r.tags & lkmm::kLKR) || (prune_ && r.rmw_w >= 0)) continue;
       std::vector<int> src;
       for (int j = 0; j < n; ++j) {
         const Event& w = c_.ev[j];
@@ -472,10 +477,10 @@ class Enumerator {
         src.push_back(j);
       }
       if (src.empty()) return true;  // this combination of traces is impossible
-      reads_.push_back(i);
-      sources_.push_back(std::move(src));
+      reads_[r.loc].push_back(i);
+      sources_[r.loc].push_back(std::move(src));
     }
-    return ChooseRf(0);
+    return ChooseCo();
   }
 
   // Whether write j (an LKW of r's process) opens the critical section r is in.
@@ -509,13 +514,17 @@ class Enumerator {
     return true;
   }
 
-  bool ChooseRf(size_t k) {
-    if (k == reads_.size()) return ChooseCo();
-    for (int src : sources_[k]) {
-      c_.rf_source[reads_[k]] = src;
-      if (!ChooseRf(k + 1)) return false;
+  // The reads of location l, from the k-th on, after l's co is chosen.
+  bool ChooseRfAt(int l, size_t k) {
+    if (k == reads_[l].size()) {
+      if (prune_ && !CoherentAt(l)) return true;
+      return ChooseCoAt(l + 1);
     }
-    c_.rf_source[reads_[k]] = -1;
+    for (int src : sources_[l][k]) {
+      c_.rf_source[reads_[l][k]] = src;
+      if (!ChooseRfAt(l, k + 1)) return false;
+    }
+    c_.rf_source[reads_[l][k]] = -1;
     return true;
   }
 
@@ -570,18 +579,51 @@ class Enumerator {
       std::vector<int>& order = c_.co_order[l];
       order.assign(1, l);  // the initial write
       for (size_t i : idx) order.insert(order.end(), u[i].begin(), u[i].end());
-      // An LKR reads from its LKW's co predecessor (lock.cat).
-      for (size_t k = 1; k < order.size(); ++k) {
+      // An LKR (and, when pruning, an RMW's read) reads from its write's co
+      // predecessor; a value that does not match rules the order out.
+      bool values_ok = true;
+      for (size_t k = 1; k < order.size() && values_ok; ++k) {
         const Event& w = c_.ev[order[k]];
-        if (!(w.tags & lkmm::kLKW)) continue;
-        for (int r = 0; r < static_cast<int>(c_.ev.size()); ++r) {
-          if (c_.ev[r].thread == w.thread && c_.ev[r].rmw_w == w.index && (c_.ev[r].tags & lkmm::kLKR)) {
-            c_.rf_source[r] = order[k - 1];
-          }
+        if (w.thread < 0) continue;
+        for (int x = order[k] - 1; x >= 0 && c_.ev[x].thread == w.thread; --x) {
+          const Event& rd = c_.ev[x];
+          if (rd.rmw_w != w.index || rd.type != EvType::kRead) continue;
+          if (!(rd.tags & lkmm::kLKR) && !prune_) break;
+          c_.rf_source[x] = order[k - 1];
+          if (c_.ev[order[k - 1]].value != rd.value) values_ok = false;
+          break;
         }
       }
-      if (!ChooseCoAt(l + 1)) return false;
+      if (!values_ok) continue;
+      if (!ChooseRfAt(l, 0)) return false;
     } while (std::next_permutation(idx.begin(), idx.end()));
+    return true;
+  }
+
+  // Cheap necessary conditions of the coherence and atomic axioms on one
+  // location, checked before a candidate is built: each process sees the
+  // location's writes in coherence order (reads never go back, writes
+  // come after what the process saw), and an RMW's write comes right after
+  // the write its read reads from.
+  bool CoherentAt(int l) const {
+    const std::vector<int>& order = c_.co_order[l];
+    std::vector<int> pos(c_.ev.size(), -1);
+    for (size_t k = 0; k < order.size(); ++k) pos[order[k]] = static_cast<int>(k);
+    std::vector<int> seen(traces_.size(), -1);
+    for (size_t i = 0; i < c_.ev.size(); ++i) {
+      const Event& e = c_.ev[i];
+      if (e.loc != l || e.thread < 0 || e.type == EvType::kFence) continue;
+      int p = e.type == EvType::kWrite ? pos[i] : (c_.rf_source[i] >= 0 ? pos[c_.rf_source[i]] : -1);
+      if (p < 0) continue;
+      int& s = seen[e.thread];
+      if (e.type == EvType::kWrite ? p <= s : p < s) return false;
+      s = std::max(s, p);
+      if (e.type == EvType::kRead && e.rmw_w >= 0 && c_.rf_source[i] >= 0) {
+        // The RMW's write is the event rmw_w - index positions after it in its thread.
+        int w = static_cast<int>(i) + (e.rmw_w - e.index);
+        if (pos[w] != p + 1) return false;
+      }
+    }
     return true;
   }
 
@@ -621,10 +663,11 @@ class Enumerator {
   std::vector<std::vector<Trace>> traces_;
   Candidate c_;
   const std::vector<size_t>* pick_ = nullptr;
-  std::vector<int> reads_;
-  std::vector<std::vector<int>> sources_;
+  std::vector<std::vector<int>> reads_;                 // per location
+  std::vector<std::vector<std::vector<int>>> sources_;  // per location, per read
   std::vector<std::vector<std::vector<int>>> units_;
   uint64_t candidates_ = 0;
+  bool prune_ = true;
   const Diagnostic* current_error_ = nullptr;
   Skip skip_;
   Visitor visit_;
