@@ -25,7 +25,9 @@ void Feed(const std::string& s) { LLVMFuzzerTestOneInput(reinterpret_cast<const 
 std::string Mutate(const std::vector<std::string>& corpus, const std::string& in, uint64_t* rng) {
   std::string s = in;
   static const char* kTokens[] = {"(", ")", "{", "}", ";", "*", "/\\", "\\/", "~", "=", "(*", "*)", "P0(", "exists",
-                                  "READ_ONCE(", "spin_lock(", "if (", "0:", "-", "99999999999999999999", "\n", "\0"};
+                                  "READ_ONCE(", "spin_lock(", "if (", "0:", "-", "99999999999999999999", "\n", "\0",
+                                  "Hash=1\n", "=1:r", "*x = ", "srcu_read_lock(", "spin_is_locked(",
+                                  "atomic_add_unless(", "int 0:r1;", "smp_mb__after_unlock_lock();"};
   int edits = 1 + static_cast<int>(Next(rng) % 4);
   for (int e = 0; e < edits; ++e) {
     size_t at = s.empty() ? 0 : Next(rng) % (s.size() + 1);

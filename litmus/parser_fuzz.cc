@@ -1,11 +1,13 @@
-// libFuzzer entry point for the front end: parse, compile and analyse any
-// byte string. Properties checked: no crash, no hang, and every input ends
-// either as a Program or as one Diagnostic with a real position.
+// libFuzzer entry point for the front end and the LKMM engine: parse,
+// compile, analyse and decide any byte string. Properties checked: no
+// crash, no hang, every input ends either as a Program or as one Diagnostic
+// with a real position, and the LKMM engine (on a small budget) either
+// errs with a position or returns allowed states of the program's width.
 //
-// libFuzzer run (clang; see README.md):
-//   bazel run --config=clang --copt=-fsanitize=fuzzer-no-link,address
-//     --linkopt=-fsanitize=fuzzer,address //litmus:parser_fuzz --
-//     -max_total_time=60 $PWD/litmus $PWD/litmus/bad
+// libFuzzer run (clang with ASan and UBSan; see README.md):
+//   bazel test --config=fuzz //litmus:parser_fuzz_run     (20 s, CI)
+//   bazel build --config=fuzz //litmus:parser_fuzz &&
+//     bazel-bin/litmus/parser_fuzz -max_total_time=600 -timeout=5 CORPUS litmus litmus/bad
 // Without clang, parser_fuzz_smoke drives the same function (fuzz_smoke.cc).
 #include <cstddef>
 #include <cstdint>
@@ -14,6 +16,7 @@
 
 #include "litmus/compile.h"
 #include "litmus/gaps.h"
+#include "litmus/lkmm.h"
 #include "litmus/parser.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -31,5 +34,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   litmus::FindGaps(*cr.program);
+  litmus::LkmmOptions lo;
+  lo.timeout_seconds = 0.5;
+  lo.max_candidates = 2000;
+  litmus::LkmmResult lr = litmus::RunLkmm(*cr.program, lo);
+  if (lr.error) {
+    if (lr.error->pos.line < 1 || lr.error->pos.col < 1 || lr.error->message.empty()) std::abort();
+  } else if (lr.states.size() > 0 && lr.consistent == 0) {
+    std::abort();  // an allowed state needs a consistent candidate
+  }
   return 0;
 }

@@ -34,7 +34,8 @@ class StateTable {
     size_t i = Slot(state);
     if (!used_[i]) {
       used_[i] = 1;
-      std::memcpy(&keys_[i * width_], state, sizeof(int64_t) * width_);
+      // A test may observe nothing (`exists (true)`): then keys_ is empty.
+      if (width_ > 0) std::memcpy(&keys_[i * width_], state, sizeof(int64_t) * width_);
       ++size_;
     }
     counts_[i] += n;
@@ -82,7 +83,9 @@ class StateTable {
   // The slot holding `s`, or the empty slot where it would go.
   size_t Slot(const int64_t* s) const {
     size_t i = Hash(s) & (cap_ - 1);
-    while (used_[i] && std::memcmp(&keys_[i * width_], s, sizeof(int64_t) * width_) != 0) i = (i + 1) & (cap_ - 1);
+    while (used_[i] && width_ > 0 && std::memcmp(&keys_[i * width_], s, sizeof(int64_t) * width_) != 0) {
+      i = (i + 1) & (cap_ - 1);
+    }
     return i;
   }
 
@@ -106,7 +109,7 @@ class StateTable {
       if (!used[i]) continue;
       size_t j = Slot(&keys[i * width_]);
       used_[j] = 1;
-      std::memcpy(&keys_[j * width_], &keys[i * width_], sizeof(int64_t) * width_);
+      if (width_ > 0) std::memcpy(&keys_[j * width_], &keys[i * width_], sizeof(int64_t) * width_);
       counts_[j] = counts[i];
       ++size_;
     }
