@@ -22,6 +22,7 @@ const char* GapName(GapKind k) {
     case GapKind::kFailedCmpxchg: return "failed-cmpxchg";
     case GapKind::kStandaloneMb: return "standalone-mb";
     case GapKind::kRcu: return "rcu-as-lock";
+    case GapKind::kNoreturnRmb: return "noreturn-rmb";
   }
   return "?";
 }
@@ -61,6 +62,7 @@ class Analysis {
     FenceStrength();
     FailedCmpxchg();
     StandaloneMb();
+    NoreturnRmb();
     Rcu();
     return gaps_;
   }
@@ -573,6 +575,12 @@ class Analysis {
       for (size_t j = 0; j < ops.size(); ++j) {
         const Op& f = ops[j];
         if (f.code != OpCode::kFence) continue;
+        if (f.primitive == "smp_mb__after_unlock_lock") {
+          Add(GapKind::kStandaloneMb, static_cast<int>(t), f.pos,
+              f.primitive + "() at " + At(f.pos) +
+                  " runs as smp_mb(); LKMM orders only accesses before a preceding unlock with those after it");
+          continue;
+        }
         bool before = f.primitive == "smp_mb__before_atomic";
         bool after = f.primitive == "smp_mb__after_atomic" || f.primitive == "smp_mb__after_spinlock";
         if (!before && !after) continue;
@@ -592,6 +600,27 @@ class Analysis {
         if (!ok) {
           Add(GapKind::kStandaloneMb, static_cast<int>(t), f.pos,
               f.primitive + "() at " + At(f.pos) + " runs as smp_mb(), but no atomic operation is adjacent to it");
+        }
+      }
+    }
+  }
+
+  void NoreturnRmb() {
+    for (size_t t = 0; t < p_.threads.size(); ++t) {
+      const auto& ops = p_.threads[t].ops;
+      for (size_t a = 0; a < ops.size(); ++a) {
+        if (!ops[a].noreturn) continue;
+        for (size_t f = a + 1; f < ops.size(); ++f) {
+          if (ops[f].code != OpCode::kFence || ops[f].fence != FenceKind::kRmb) continue;
+          bool read_after = false;
+          for (size_t r = f + 1; r < ops.size(); ++r) {
+            read_after |= ops[r].code == OpCode::kLoad || ops[r].code == OpCode::kRmw || ops[r].code == OpCode::kCas;
+          }
+          if (!read_after) continue;
+          Add(GapKind::kNoreturnRmb, static_cast<int>(t), ops[f].pos,
+              "smp_rmb() at " + At(ops[f].pos) + " runs as an acquire fence, which orders the read of " +
+                  ops[a].primitive + "() at " + At(ops[a].pos) + "; LKMM's smp_rmb() does not (Noreturn)");
+          break;
         }
       }
     }

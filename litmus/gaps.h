@@ -45,6 +45,11 @@
 //   kStandaloneMb   smp_mb__before_atomic/after_atomic (and
 //       smp_mb__after_spinlock) run as smp_mb; LKMM orders only through the
 //       adjacent atomic (lock). Flagged when another access sits between.
+//   kNoreturnRmb    smp_rmb() runs as an acquire fence, which orders the
+//       read of a non-value-returning atomic (atomic_inc() & co) before
+//       later reads; LKMM's rmb orders only reads that return a value (its
+//       R4rmb leaves out Noreturn). Flagged when such an atomic is followed
+//       by smp_rmb() and a read.
 //   kRcu            RCU is a per-reader lock (model_engine.cc). For one
 //       grace period and read-side critical sections that do not nest, the
 //       lock gives exactly LKMM's guarantee (a critical section ends before
@@ -68,6 +73,7 @@ enum class GapKind {
   kFailedCmpxchg,
   kStandaloneMb,
   kRcu,
+  kNoreturnRmb,
 };
 
 struct Gap {
