@@ -417,6 +417,14 @@ inline void pause(Loc = Loc::current()) {
 #endif
 }
 
+// Told when a native Mutex is taken and released, by the thread that holds
+// it (bench/ times mmu_lock holds with it). Installed before threads start.
+struct LockObserver {
+  virtual ~LockObserver() = default;
+  virtual void acquired() = 0;
+  virtual void released() = 0;
+};
+
 // mmu_lock: a test-and-test-and-set spinlock, as the kernel's was before 5.12
 // (the shadow MMU takes today's rwlock for write, so exclusion is the same).
 class Mutex {
@@ -426,14 +434,22 @@ class Mutex {
       if (!locked_.exchange(true, boost::memory_order_acquire)) break;
       while (locked_.load(boost::memory_order_relaxed)) pause();
     }
+    if (observer_ != nullptr) observer_->acquired();
   }
-  void unlock(Loc = Loc::current()) { locked_.store(false, boost::memory_order_release); }
+  void unlock(Loc = Loc::current()) {
+    if (observer_ != nullptr) observer_->released();
+    locked_.store(false, boost::memory_order_release);
+  }
   bool try_lock(Loc = Loc::current()) {
-    return !locked_.load(boost::memory_order_relaxed) && !locked_.exchange(true, boost::memory_order_acquire);
+    const bool got = !locked_.load(boost::memory_order_relaxed) && !locked_.exchange(true, boost::memory_order_acquire);
+    if (got && observer_ != nullptr) observer_->acquired();
+    return got;
   }
+  void set_observer(LockObserver* o) { observer_ = o; }
 
  private:
   boost::atomic<bool> locked_{false};
+  LockObserver* observer_ = nullptr;
 };
 
 // Ghost state: what a checker knows, not part of the protocol. Natively a
