@@ -6,7 +6,9 @@
 // A shadow page is one table of `entries` sptes at some level. Immutable
 // after creation (before it is linked): frame, level, direct, gfn,
 // mmu_valid_gen. Changed only under mmu_lock: role.invalid, root_count,
-// parent_ptes, the active_mmu_pages links. Changed locklessly:
+// parent_ptes, the active_mmu_pages links (prev/next; once prepare_zap has
+// moved the page to an invalid_list, next links that list, as the kernel
+// reuses sp->link) and the mmu_page_hash links. Changed locklessly:
 // clear_spte_count (32-bit hosts; unused by the 64-bit table here) and
 // write_flooding_count (reset by shadow_page_table_clear_flood).
 //
@@ -152,7 +154,7 @@ class ShadowPage {
   ShadowPage(u64 frame, int level, bool direct, u64 gfn, std::uint8_t mmu_valid_gen, int entries, u64 ghost_epoch)
       : frame_(frame), level_(level), direct_(direct), gfn_(gfn), mmu_valid_gen_(mmu_valid_gen), entries_(entries),
         invalid_(false), root_count_(0), clear_spte_count_(0), write_flooding_count_(0),
-        prev_(nullptr), next_(nullptr), ghost_epoch_(ghost_epoch), freed_(false),
+        prev_(nullptr), next_(nullptr), hash_prev_(nullptr), hash_next_(nullptr), ghost_epoch_(ghost_epoch), freed_(false),
         spt_(sync::make_array<Spte64>(static_cast<std::size_t>(entries))),
         gptes_(direct ? nullptr : sync::make_array<sync::Atomic<u64>>(static_cast<std::size_t>(entries))) {
     for (int i = 0; i < entries; ++i) {
@@ -192,6 +194,9 @@ class ShadowPage {
   ParentPtes& parent_ptes() { return parent_ptes_; }
   sync::Var<ShadowPage*>& prev() { return prev_; }
   sync::Var<ShadowPage*>& next() { return next_; }
+  // The page's chain in its mmu_page_hash bucket (sp->hash_link).
+  sync::Var<ShadowPage*>& hash_prev() { return hash_prev_; }
+  sync::Var<ShadowPage*>& hash_next() { return hash_next_; }
 
   sync::Atomic<int>& clear_spte_count() { return clear_spte_count_; }
   sync::Atomic<int>& write_flooding_count() { return write_flooding_count_; }
@@ -219,6 +224,8 @@ class ShadowPage {
   ParentPtes parent_ptes_;
   sync::Var<ShadowPage*> prev_;
   sync::Var<ShadowPage*> next_;
+  sync::Var<ShadowPage*> hash_prev_;
+  sync::Var<ShadowPage*> hash_next_;
   const u64 ghost_epoch_;
   sync::Ghost<bool> freed_;
   Spte64* spt_;

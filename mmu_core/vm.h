@@ -61,6 +61,16 @@ struct VmParams {
   u64 pfn_base = 0;        // gfn g is backed by pfn g + pfn_base
   bool ad_enabled = true;  // hardware A/D bits
   int zap_batch = 10;      // BATCH_ZAP_PAGES
+  // Guest frames with per-gfn state (dirty bitmap, write tracking, one TLB
+  // entry per vCPU, pfn A/D records): gfns 0..nr_gfns-1. 0 means the whole
+  // address space, entries^levels, as the models have it. Kernel scale cannot
+  // afford that (512^4 gfns): there a gfn at or beyond nr_gfns is guest
+  // memory that is neither write-tracked nor dirty-logged, and that no TLB
+  // entry caches (a guest access to it always walks the tables).
+  u64 nr_gfns = 0;
+  // mmu_page_hash buckets, a power of two. 1 keeps a single chain in the
+  // order of active_mmu_pages (the models); the kernel has 4096.
+  int hash_buckets = 1;
 };
 
 // vcpu->mode
@@ -87,8 +97,10 @@ class Tlb {
   ~Tlb() { sync::destroy_array(e_); }
   Tlb(const Tlb&) = delete;
   Tlb& operator=(const Tlb&) = delete;
-  u64 Lookup(u64 gfn) const { return e_[gfn].load(); }
+  // Only gfns below VmParams::nr_gfns are cached; others always miss.
+  u64 Lookup(u64 gfn) const { return gfn < n_ ? e_[gfn].load() : 0; }
   void Fill(u64 gfn, u64 pfn, bool writable) {
+    if (gfn >= n_) return;
     At(Step::TlbFill, [&] {
       const u64 e = (pfn << spte::kPfnShift) | kValid | (writable ? kWritable : 0);
       e_[gfn].store(e);
@@ -122,20 +134,33 @@ class Vcpu {
   Tlb tlb_;
 };
 
-// Shadow pages zapped but not yet freed (kvm_mmu_commit_zap_page's list).
+// Shadow pages zapped but not yet freed (kvm_mmu_commit_zap_page's list),
+// in the order they were queued. As the kernel moves sp->link onto the list,
+// the pages are chained through their next() link (they are off
+// active_mmu_pages by then), so the list holds any number of pages without
+// allocating: a zap-all at kernel scale queues 10^6. Under mmu_lock.
 class InvalidList {
  public:
-  static constexpr int kMax = 32;
   void Add(ShadowPage* sp) {
-    sync::check(n_ < kMax, "invalid_list overflow");
-    if (n_ < kMax) pages_[n_++] = sp;
+    sp->next().store(nullptr);
+    if (tail_ != nullptr) {
+      tail_->next().store(sp);
+    } else {
+      head_ = sp;
+    }
+    tail_ = sp;
+    ++n_;
   }
   int size() const { return n_; }
-  ShadowPage* operator[](int i) const { return pages_[i]; }
-  void Clear() { n_ = 0; }
+  ShadowPage* first() const { return head_; }  // then sp->next()
+  void Clear() {
+    head_ = tail_ = nullptr;
+    n_ = 0;
+  }
 
  private:
-  ShadowPage* pages_[kMax] = {};
+  ShadowPage* head_ = nullptr;
+  ShadowPage* tail_ = nullptr;
   int n_ = 0;
 };
 
@@ -145,14 +170,23 @@ inline constexpr u64 kPoisonSpte = 0xdead0000dead0000ull;
 class Vm {
  public:
   Vm(const VmParams& p, Mutations mut)
-      : p_(p), mut_(mut), nr_gfns_(Pow(p.entries, p.levels)), mmu_valid_gen_(0), head_(nullptr),
-        tail_(nullptr), next_frame_(0), nr_quarantined_(0), zaps_started_(0),
+      : p_(p), mut_(mut), nr_gfns_(p.nr_gfns != 0 ? p.nr_gfns : Pow(p.entries, p.levels)), mmu_valid_gen_(0),
+        head_(nullptr), tail_(nullptr), nr_active_(0), next_frame_(0), nr_quarantined_(0), zaps_started_(0),
         frames_(sync::make_array<sync::Var<ShadowPage*>>(static_cast<std::size_t>(p.max_frames))),
         frame_freed_(sync::make_array<sync::Var<bool>>(static_cast<std::size_t>(p.max_frames))),
         quarantine_(sync::make_array<ShadowPage*>(static_cast<std::size_t>(p.max_frames))),
         dirty_bitmap_(sync::make_array<sync::Atomic<int>>(nr_gfns_)),
         write_tracked_(sync::make_array<sync::Var<bool>>(nr_gfns_)),
-        pfns_(nr_gfns_ + p.pfn_base) {
+        pfns_(nr_gfns_ + p.pfn_base),
+        hash_head_(sync::make_array<sync::Var<ShadowPage*>>(static_cast<std::size_t>(p.hash_buckets))),
+        hash_tail_(sync::make_array<sync::Var<ShadowPage*>>(static_cast<std::size_t>(p.hash_buckets))) {
+    sync::check(p.hash_buckets > 0 && (p.hash_buckets & (p.hash_buckets - 1)) == 0,
+                "VmParams::hash_buckets must be a power of two");
+    while ((1 << hash_shift_) < p.hash_buckets) ++hash_shift_;
+    for (int b = 0; b < p.hash_buckets; ++b) {
+      hash_head_[b].store(nullptr);
+      hash_tail_[b].store(nullptr);
+    }
     for (int i = 0; i < p.max_frames; ++i) {
       frames_[i].store(nullptr);
       frame_freed_[i].store(false);
@@ -184,6 +218,8 @@ class Vm {
     sync::destroy_array(quarantine_);
     sync::destroy_array(dirty_bitmap_);
     sync::destroy_array(write_tracked_);
+    sync::destroy_array(hash_head_);
+    sync::destroy_array(hash_tail_);
   }
   Vm(const Vm&) = delete;
   Vm& operator=(const Vm&) = delete;
@@ -192,20 +228,24 @@ class Vm {
   const VmParams& params() const { return p_; }
   Mutations mutations() const { return mut_; }
   const SpteOpsContext& spte_ctx() const { return ctx_; }
-  u64 nr_gfns() const { return nr_gfns_; }
+  u64 nr_gfns() const { return nr_gfns_; }  // gfns with per-gfn state (VmParams::nr_gfns)
   Vcpu& vcpu(int i) { return *vcpus_[i]; }
   sync::Mutex& mmu_lock() { return mmu_lock_; }
   sync::Mutex& slots_lock() { return slots_lock_; }
   PfnTracker& pfns() { return pfns_; }
   u64 PfnOf(u64 gfn) const { return gfn + p_.pfn_base; }
-  bool Dirty(u64 gfn) const { return dirty_bitmap_[gfn].load(std::memory_order_relaxed) != 0; }
+  // The dirty bitmap covers gfns below VmParams::nr_gfns (the rest is not logged).
+  bool Dirty(u64 gfn) const { return gfn < nr_gfns_ && dirty_bitmap_[gfn].load(std::memory_order_relaxed) != 0; }
   u64 zaps_started() const { return zaps_started_.load(); }
   // kvm->arch.mmu_valid_gen: written under mmu_lock, read by is_obsolete_root without it.
   std::uint8_t mmu_valid_gen() const { return mmu_valid_gen_.load(std::memory_order_relaxed); }
 
   // kvm_slot_page_track_add_page: the gfn shadows a guest page table; its
   // sptes lose MMU-writable. Under mmu_lock (or before threads start).
-  void SetWriteTracked(u64 gfn, bool tracked) { write_tracked_[gfn].store(tracked); }
+  void SetWriteTracked(u64 gfn, bool tracked) {
+    sync::check(gfn < nr_gfns_, "write tracking beyond VmParams::nr_gfns");
+    if (gfn < nr_gfns_) write_tracked_[gfn].store(tracked);
+  }
 
   // Span of one entry at `level`, and the entry index of gfn in a table.
   u64 Span(int level) const { return Pow(p_.entries, level - 1); }
@@ -215,11 +255,8 @@ class Vm {
   // Newest at the head; kvm_zap_obsolete_pages walks from the tail.
   ShadowPage* ListHead() const { return head_.load(); }
   ShadowPage* ListTail() const { return tail_.load(); }
-  int ListLength() const {
-    int n = 0;
-    for (ShadowPage* sp = head_.load(); sp != nullptr; sp = sp->next().load()) ++n;
-    return n;
-  }
+  // The number of pages on the list (n_used_mmu_pages), kept as they come and go.
+  int ListLength() const { return nr_active_.load(); }
 
   // is_obsolete_sp: invalid, or created under another mmu_valid_gen.
   bool IsObsolete(const ShadowPage* sp) const { return sp->invalid() || sp->mmu_valid_gen() != mmu_valid_gen(); }
@@ -264,8 +301,11 @@ class Vm {
 
   // kvm_mmu_get_shadow_page: reuse a valid page for (level, gfn, direct),
   // resetting its write-flooding count, or allocate one. Under mmu_lock.
+  // The search walks gfn's mmu_page_hash bucket, which keeps the pages in
+  // the order of active_mmu_pages: the first match is the one a walk of the
+  // whole list would find.
   ShadowPage* GetShadowPage(int level, bool direct, u64 gfn) {
-    for (ShadowPage* sp = head_.load(); sp != nullptr; sp = sp->next().load()) {
+    for (ShadowPage* sp = hash_head_[HashOf(gfn)].load(); sp != nullptr; sp = sp->hash_next().load()) {
       if (sp->level() == level && sp->gfn() == gfn && sp->direct() == direct && !IsObsolete(sp)) {
         sp->write_flooding_count().store(0, std::memory_order_relaxed);
         return sp;
@@ -449,7 +489,7 @@ class Vm {
       sp = child;
     }
     Spte64& leaf = sp->spt(Index(gfn, 1));
-    const bool tracked = write_tracked_[gfn].load();
+    const bool tracked = gfn < nr_gfns_ && write_tracked_[gfn].load();
     const u64 want = spte::MakeLeaf(PfnOf(gfn), /*host_writable=*/true, /*mmu_writable=*/!tracked,
                                     /*writable=*/write && !tracked, /*accessed=*/true);
     const u64 cur = leaf.ReadLocked();
@@ -525,7 +565,11 @@ class Vm {
   void CommitZapPage(InvalidList& invalid_list) {
     if (invalid_list.size() == 0) return;
     FlushRemoteTlbs();
-    for (int i = 0; i < invalid_list.size(); ++i) FreeShadowPage(invalid_list[i]);
+    for (ShadowPage* sp = invalid_list.first(); sp != nullptr;) {
+      ShadowPage* next = sp->next().load();
+      FreeShadowPage(sp);
+      sp = next;
+    }
     invalid_list.Clear();
   }
 
@@ -571,7 +615,9 @@ class Vm {
       return g;
     });
   }
-  void set_dirty(u64 gfn) { dirty_bitmap_[gfn].store(1, std::memory_order_relaxed); }
+  void set_dirty(u64 gfn) {
+    if (gfn < nr_gfns_) dirty_bitmap_[gfn].store(1, std::memory_order_relaxed);
+  }
 
  private:
   static u64 Pow(int b, int e) {
@@ -585,6 +631,12 @@ class Vm {
       if (sp->ghost_freed().load()) sync::fail("use after free: a lockless walk reached a freed shadow page");
     }
   }
+  // kvm_page_table_hashfn: hash_64(gfn) into hash_buckets.
+  std::size_t HashOf(u64 gfn) const {
+    if (hash_shift_ == 0) return 0;
+    return static_cast<std::size_t>((gfn * 0x61c8864680b583ebull) >> (64 - hash_shift_));
+  }
+  // The list and the page's hash bucket change together, at the same end.
   void ListAdd(ShadowPage* sp) {
     ShadowPage* h = head_.load();
     sp->prev().store(nullptr);
@@ -592,6 +644,14 @@ class Vm {
     if (h != nullptr) h->prev().store(sp);
     else tail_.store(sp);
     head_.store(sp);
+    sync::Var<ShadowPage*>& bh = hash_head_[HashOf(sp->gfn())];
+    ShadowPage* hh = bh.load();
+    sp->hash_prev().store(nullptr);
+    sp->hash_next().store(hh);
+    if (hh != nullptr) hh->hash_prev().store(sp);
+    else hash_tail_[HashOf(sp->gfn())].store(sp);
+    bh.store(sp);
+    nr_active_.store(nr_active_.load() + 1);
   }
   void ListAddTail(ShadowPage* sp) {
     ShadowPage* t = tail_.load();
@@ -600,6 +660,14 @@ class Vm {
     if (t != nullptr) t->next().store(sp);
     else head_.store(sp);
     tail_.store(sp);
+    sync::Var<ShadowPage*>& bt = hash_tail_[HashOf(sp->gfn())];
+    ShadowPage* ht = bt.load();
+    sp->hash_next().store(nullptr);
+    sp->hash_prev().store(ht);
+    if (ht != nullptr) ht->hash_next().store(sp);
+    else hash_head_[HashOf(sp->gfn())].store(sp);
+    bt.store(sp);
+    nr_active_.store(nr_active_.load() + 1);
   }
   void ListDel(ShadowPage* sp) {
     ShadowPage* p = sp->prev().load();
@@ -610,6 +678,15 @@ class Vm {
     else tail_.store(p);
     sp->prev().store(nullptr);
     sp->next().store(nullptr);
+    ShadowPage* hp = sp->hash_prev().load();
+    ShadowPage* hn = sp->hash_next().load();
+    if (hp != nullptr) hp->hash_next().store(hn);
+    else hash_head_[HashOf(sp->gfn())].store(hn);
+    if (hn != nullptr) hn->hash_prev().store(hp);
+    else hash_tail_[HashOf(sp->gfn())].store(hp);
+    sp->hash_prev().store(nullptr);
+    sp->hash_next().store(nullptr);
+    nr_active_.store(nr_active_.load() - 1);
   }
 
   VmParams p_;
@@ -620,6 +697,7 @@ class Vm {
   sync::Atomic<std::uint8_t> mmu_valid_gen_;
   sync::Var<ShadowPage*> head_;
   sync::Var<ShadowPage*> tail_;
+  sync::Var<int> nr_active_;  // the length of active_mmu_pages
   sync::Var<int> next_frame_;
   sync::Var<int> nr_quarantined_;
   sync::Ghost<u64> zaps_started_;
@@ -631,6 +709,10 @@ class Vm {
   Vcpu** vcpus_ = nullptr;
   PfnTracker pfns_;
   SpteOpsContext ctx_;
+  // mmu_page_hash: each bucket's first and last page (under mmu_lock).
+  sync::Var<ShadowPage*>* hash_head_;
+  sync::Var<ShadowPage*>* hash_tail_;
+  unsigned hash_shift_ = 0;  // log2(hash_buckets)
 };
 
 }  // namespace mmu

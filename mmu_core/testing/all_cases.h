@@ -18,5 +18,6 @@
   X(VmFaultWalkZap)            \
   X(FastPageFault)             \
   X(ZapAllFast)                \
+  X(KernelScaleVm)             \
   X(MmioGeneration)            \
   X(ScenariosSequential)

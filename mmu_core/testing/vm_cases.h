@@ -142,6 +142,45 @@ inline void CaseZapAllFast(CaseLog& log) {
   MMU_EXPECT(log, vm.PageFault(v, 1, true) == PfResult::kRetry);  // obsolete root: is_page_fault_stale
 }
 
+// The structures kernel scale needs, at a size every engine runs: the
+// mmu_page_hash, the list length, an invalid list longer than any fixed
+// array, and gfns beyond the per-gfn state (VmParams::nr_gfns).
+inline void CaseKernelScaleVm(CaseLog& log) {
+  for (const int buckets : {1, 4}) {
+    VmParams p;
+    p.levels = 3;
+    p.entries = 8;  // 512 gfns; a leaf table spans 8, a level-2 table 64
+    p.nr_gfns = 16;
+    p.hash_buckets = buckets;
+    p.max_frames = 128;
+    p.zap_batch = 2;
+    Vm vm(p, Mutations());
+    Vcpu& v = vm.vcpu(0);
+    MMU_EXPECT(log, vm.nr_gfns() == 16 && v.tlb().size() == 16);
+    vm.MmuLoad(v);
+    // Natively more leaf tables than the old fixed invalid list held (32);
+    // Relacy calls a single thread this long a livelock, so fewer there.
+    const u64 leaves = sync::kRelacy ? 9 : 40;
+    const int pages = static_cast<int>(1 + (leaves + 7) / 8 + leaves);  // root, level-2 tables, leaf tables
+    for (u64 t = 0; t < leaves; ++t) MMU_EXPECT(log, vm.PageFault(v, t * 8, /*write=*/true) == PfResult::kFixed);
+    MMU_EXPECT(log, vm.ListLength() == pages);
+    // A fault sharing a leaf table finds it in the hash: nothing new.
+    const u64 last = 8 * (leaves - 1);
+    MMU_EXPECT(log, vm.PageFault(v, last + 1, /*write=*/false) == PfResult::kFixed && vm.ListLength() == pages);
+    // Beyond nr_gfns a leaf is writable (no write tracking) and not dirty-logged.
+    Vm::WalkStep steps[4];
+    vm.WalkLocklessBegin(v);
+    const int n = vm.GetSpteHierarchy(v, last, steps);
+    vm.WalkLocklessEnd(v);
+    MMU_EXPECT(log, n == 3 && spte::IsWritable(steps[2].spte) && spte::Pfn(steps[2].spte) == vm.PfnOf(last));
+    // Every page but the pinned root queued on one invalid list, freed at commit.
+    ZapAllFast(vm);
+    MMU_EXPECT(log, vm.ListLength() == 0 && vm.pfns().Accessed(vm.PfnOf(0)));
+    vm.ServiceRequests(v);
+    MMU_EXPECT(log, vm.ListLength() == 1 && vm.PageFault(v, 8, true) == PfResult::kFixed && vm.ListLength() == 3);
+  }
+}
+
 inline void CaseMmioGeneration(CaseLog& log) {
   Memslots old_slots(0, /*g_has_slot=*/false, 0);
   Memslots new_slots(0, /*g_has_slot=*/true, 1);
