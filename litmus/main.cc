@@ -298,8 +298,13 @@ nlohmann::json ToJson(const TestRun& r) {
   j["condition"] = FormatCond(p, p.condition);
   if (r.lkmm && !r.lkmm->error) {
     nlohmann::json states = nlohmann::json::array();
-    for (const auto& [s, n] : r.lkmm->states.Sorted()) states.push_back(FormatState(p, s.data()));
-    j["lkmm"] = {{"verdict", r.judgement.lkmm ? nlohmann::json(VerdictName(*r.judgement.lkmm)) : nlohmann::json(nullptr)},
+    nlohmann::json after_filter = nlohmann::json::array();
+    for (const auto& [s, n] : r.lkmm->states.Sorted()) {
+      states.push_back(FormatState(p, s.data()));
+      if (!p.filter || EvalCond(*p.filter, s.data())) after_filter.push_back(FormatState(p, s.data()));
+    }
+    j["lkmm"] = {{"states_after_filter", after_filter},
+                 {"verdict", r.judgement.lkmm ? nlohmann::json(VerdictName(*r.judgement.lkmm)) : nlohmann::json(nullptr)},
                  {"candidates", r.lkmm->candidates},
                  {"consistent", r.lkmm->consistent},
                  {"seconds", r.lkmm->seconds},

@@ -519,6 +519,15 @@ class Parser {
       out->push_back(std::move(s));
       return;
     }
+    if (IsPunct("(")) {
+      // `(void)atomic_add_unless(v, 1, 0);`: a call behind a cast.
+      s.kind = Stmt::Kind::kExpr;
+      s.expr = ParseExpr();
+      if (s.expr.kind != Expr::Kind::kCall) Fail(s.pos, "expected a call statement");
+      Expect(";", "after a call");
+      out->push_back(std::move(s));
+      return;
+    }
     if (IsIdent("if")) {
       Enter(s.pos);
       s.kind = Stmt::Kind::kIf;
@@ -868,6 +877,8 @@ class Parser {
         v = Verdict::kSometimes;
       } else if (word == "Always") {
         v = Verdict::kAlways;
+      } else if (word == "DEADLOCK") {
+        continue;  // the kernel's word for "no execution gets past the filter": no verdict to check
       } else {
         Fail(ResultPos(pos, text, at), "`Result:` must be followed by Never, Sometimes or Always");
       }

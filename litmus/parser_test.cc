@@ -261,5 +261,47 @@ TEST_CASE("judge_without_result_line_says_so") {
   CHECK(std::string(StatusName(j.status)) == "no declared result");
 }
 
+TEST_CASE("herd7_syntax_metadata_init_comments_typed_registers_register_conditions") {
+  const char* src = R"(C herd-syntax
+Hash=0123abcd
+Cycle=Rfe PodRR Fre PodWW
+(* Result: Sometimes *)
+{
+  int y = 1;            (* a comment in the init block *)
+  int *p = z;           (* z exists only here *)
+  int 0:r1;
+  int *1:r2;
+}
+P0(int *y, int **p)
+{
+  r1 = READ_ONCE(*y);
+  (void)xchg(y, 2);
+}
+P1(int **p)
+{
+  r2 = READ_ONCE(*p);
+  *r2 = 3;
+}
+exists (0:r1=1:r2 \/ 0:r1=1)
+)";
+  Program p = MustCompile(src);
+  CHECK(p.name == "herd-syntax");
+  REQUIRE(p.declared);
+  CHECK(*p.declared == Verdict::kSometimes);
+  bool has_z = false;
+  for (const Location& l : p.locations) has_z |= l.name == "z";
+  CHECK(has_z);
+  CHECK(p.condition.kind == Cond::Kind::kOr);
+  CHECK(p.condition.args[0].rhs_slot >= 0);  // 0:r1=1:r2 compares two slots
+  bool plain_store = false;
+  for (const Op& op : p.threads[1].ops) plain_store |= op.code == OpCode::kStore && op.plain;
+  CHECK(plain_store);
+}
+
+TEST_CASE("result_deadlock_is_no_declared_verdict") {
+  Program p = MustCompile("C t\n(* Result: DEADLOCK *)\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\nexists (x=1)\n");
+  CHECK(!p.declared);
+}
+
 }  // namespace
 }  // namespace litmus
