@@ -17,6 +17,26 @@
 # Per-model logs (counterexamples with Relacy's history) are kept in the
 # directory printed at the end.
 set -euo pipefail
+
+usage() {
+  cat <<'USAGE'
+usage: ci/models.sh [--help]
+
+The models job: builds every Relacy model of mmu_core/scenarios/all.h, runs
+each with `--search ci` (the correct core and its negative twins, as many at
+a time as there are cores) and prints the results table. It takes no arguments.
+Ends with `models: C correct passed, M mutations caught, F failed`; exits
+non-zero if a correct model fails or a negative twin is not caught.
+Installs the Debian packages it needs first (as root; otherwise it prints
+the apt-get line). See README.md and models/README.md.
+USAGE
+}
+case "${1-}" in
+  "") ;;
+  -h | --help) usage; exit 0 ;;
+  *) echo "ci/models.sh: unknown argument '$1' (it takes none; ci/models.sh --help)" >&2; exit 2 ;;
+esac
+
 cd "$(dirname "$0")/.."
 # shellcheck source=ci/common.sh
 source ci/common.sh
