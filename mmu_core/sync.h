@@ -21,6 +21,9 @@
 //   Ghost<T>           plain T (invisible to the     seq_cst boost::atomic<T>
 //                      memory model)                 (checker state only)
 //   fail(what)         the test fails with what      the installed ViolationSink
+//   SearchHook         told every access, for a      (none)
+//                      search that schedules threads
+//                      itself (models/dpor/)
 //
 // Every call names its memory order; there are no defaults. Each call also
 // takes the caller's std::source_location, so Relacy's history names the core's
@@ -128,6 +131,55 @@ struct ViolationSink {
 
 #if defined(MMU_BACKEND_RELACY)
 
+// What a search that schedules the threads itself (models/dpor/) must know:
+// every shared access, before Relacy performs it (a scheduling point, if it
+// is one, comes after Access), the value each load or read-modify-write
+// returned, and the core's heap. Null unless such a search runs; the core
+// never sees it.
+enum class AccessKind : std::uint8_t {
+  kLoad,
+  kStore,
+  kRmw,  // exchange, fetch_*, compare-exchange (Read says whether it wrote)
+  kScFence,
+  kLock,
+  kUnlock,
+  kVarLoad,
+  kVarStore,
+  kGhostLoad,
+  kGhostStore,
+  kPause,
+};
+class SearchHook {
+ public:
+  virtual void Access(const void* object, AccessKind kind, const Loc& where) = 0;
+  // After a load or read-modify-write: the bits read, whether they are the
+  // object's latest value, whether it wrote.
+  virtual void Read(const void* object, std::uint64_t bits, bool latest, bool wrote) = 0;
+  virtual void Alloc(std::uintptr_t address, std::size_t size) = 0;
+  virtual void Free(const void* p) = 0;
+
+ protected:
+  ~SearchHook() = default;
+};
+inline SearchHook* g_search_hook = nullptr;
+inline void SetSearchHook(SearchHook* h) { g_search_hook = h; }
+
+namespace detail {
+template <class T>
+std::uint64_t Bits(const T& v) {
+  static_assert(sizeof(T) <= sizeof(std::uint64_t));
+  std::uint64_t b = 0;
+  __builtin_memcpy(&b, &v, sizeof(T));
+  return b;
+}
+inline void Report(const void* object, AccessKind kind, const Loc& l) {
+  if (g_search_hook != nullptr) g_search_hook->Access(object, kind, l);
+}
+inline void ReportRead(const void* object, std::uint64_t bits, bool latest, bool wrote) {
+  if (g_search_hook != nullptr) g_search_hook->Read(object, bits, latest, wrote);
+}
+}  // namespace detail
+
 namespace detail {
 inline rl::debug_info Info(const Loc& l) {
   return rl::debug_info(l.function_name(), l.file_name(), static_cast<int>(l.line()));
@@ -164,25 +216,51 @@ template <class T>
 class Atomic {
  public:
   Atomic() = default;
-  explicit Atomic(T v, Loc l = Loc::current()) { a_.store(v, rl::mo_relaxed, detail::Info(l)); }
+  explicit Atomic(T v, Loc l = Loc::current()) { store(v, memory_order::relaxed, l); }
   Atomic(const Atomic&) = delete;
   Atomic& operator=(const Atomic&) = delete;
 
-  T load(memory_order o, Loc l = Loc::current()) const { return a_.load(detail::Mo(o), detail::Info(l)); }
-  void store(T v, memory_order o, Loc l = Loc::current()) { a_.store(v, detail::Mo(o), detail::Info(l)); }
+  T load(memory_order o, Loc l = Loc::current()) const {
+    detail::Report(this, AccessKind::kLoad, l);
+    const T v = a_.load(detail::Mo(o), detail::Info(l));
+    if (g_search_hook != nullptr) detail::ReportRead(this, detail::Bits(v), v == a_.debug_value(), false);
+    return v;
+  }
+  void store(T v, memory_order o, Loc l = Loc::current()) {
+    detail::Report(this, AccessKind::kStore, l);
+    a_.store(v, detail::Mo(o), detail::Info(l));
+  }
   T exchange(T v, memory_order o, Loc l = Loc::current()) {
-    return a_.exchange(v, detail::Mo(o), detail::Info(l));
+    return Rmw([&] { return a_.exchange(v, detail::Mo(o), detail::Info(l)); }, l);
   }
   bool compare_exchange_strong(T& expected, T desired, memory_order o, Loc l = Loc::current()) {
-    return a_.compare_exchange_strong(expected, desired, detail::Mo(o), detail::Info(l),
-                                      detail::Mo(detail::FailureOrder(o)), detail::Info(l));
+    detail::Report(this, AccessKind::kRmw, l);
+    const bool ok = a_.compare_exchange_strong(expected, desired, detail::Mo(o), detail::Info(l),
+                                               detail::Mo(detail::FailureOrder(o)), detail::Info(l));
+    detail::ReportRead(this, detail::Bits(expected), true, ok);
+    return ok;
   }
-  T fetch_add(T v, memory_order o, Loc l = Loc::current()) { return a_.fetch_add(v, detail::Mo(o), detail::Info(l)); }
-  T fetch_sub(T v, memory_order o, Loc l = Loc::current()) { return a_.fetch_sub(v, detail::Mo(o), detail::Info(l)); }
-  T fetch_or(T v, memory_order o, Loc l = Loc::current()) { return a_.fetch_or(v, detail::Mo(o), detail::Info(l)); }
-  T fetch_and(T v, memory_order o, Loc l = Loc::current()) { return a_.fetch_and(v, detail::Mo(o), detail::Info(l)); }
+  T fetch_add(T v, memory_order o, Loc l = Loc::current()) {
+    return Rmw([&] { return a_.fetch_add(v, detail::Mo(o), detail::Info(l)); }, l);
+  }
+  T fetch_sub(T v, memory_order o, Loc l = Loc::current()) {
+    return Rmw([&] { return a_.fetch_sub(v, detail::Mo(o), detail::Info(l)); }, l);
+  }
+  T fetch_or(T v, memory_order o, Loc l = Loc::current()) {
+    return Rmw([&] { return a_.fetch_or(v, detail::Mo(o), detail::Info(l)); }, l);
+  }
+  T fetch_and(T v, memory_order o, Loc l = Loc::current()) {
+    return Rmw([&] { return a_.fetch_and(v, detail::Mo(o), detail::Info(l)); }, l);
+  }
 
  private:
+  template <class Op>
+  T Rmw(Op&& op, const Loc& l) {
+    detail::Report(this, AccessKind::kRmw, l);
+    const T old = op();
+    detail::ReportRead(this, detail::Bits(old), true, true);
+    return old;
+  }
   rl::atomic<T> a_;
 };
 
@@ -203,10 +281,14 @@ class Var {
   Var(const Var&) = delete;
   Var& operator=(const Var&) = delete;
   T load(Loc l = Loc::current()) const {
+    detail::Report(this, AccessKind::kVarLoad, l);
     detail::NoPreemption np;
-    return v_(detail::Info(l)).load();
+    const T v = v_(detail::Info(l)).load();
+    detail::ReportRead(this, detail::Bits(v), true, false);
+    return v;
   }
   void store(T v, Loc l = Loc::current()) {
+    detail::Report(this, AccessKind::kVarStore, l);
     detail::NoPreemption np;
     v_(detail::Info(l)).store(v);
   }
@@ -217,9 +299,18 @@ class Var {
 
 class Mutex {
  public:
-  void lock(Loc l = Loc::current()) { m_.lock(detail::Info(l)); }
-  void unlock(Loc l = Loc::current()) { m_.unlock(detail::Info(l)); }
-  bool try_lock(Loc l = Loc::current()) { return m_.try_lock(detail::Info(l)); }
+  void lock(Loc l = Loc::current()) {
+    detail::Report(this, AccessKind::kLock, l);
+    m_.lock(detail::Info(l));
+  }
+  void unlock(Loc l = Loc::current()) {
+    detail::Report(this, AccessKind::kUnlock, l);
+    m_.unlock(detail::Info(l));
+  }
+  bool try_lock(Loc l = Loc::current()) {
+    detail::Report(this, AccessKind::kLock, l);
+    return m_.try_lock(detail::Info(l));
+  }
 
  private:
   rl::mutex m_;
@@ -235,8 +326,15 @@ class Ghost {
   explicit Ghost(T v) : v_(v) {}
   Ghost(const Ghost&) = delete;
   Ghost& operator=(const Ghost&) = delete;
-  T load() const { return v_; }
-  void store(T v) { v_ = v; }
+  T load() const {
+    detail::Report(this, AccessKind::kGhostLoad, Loc::current());
+    detail::ReportRead(this, detail::Bits(v_), true, false);
+    return v_;
+  }
+  void store(T v) {
+    detail::Report(this, AccessKind::kGhostStore, Loc::current());
+    v_ = v;
+  }
 
  private:
   T v_{};
@@ -245,7 +343,10 @@ class Ghost {
 // Relacy detects any access to freed memory itself.
 inline constexpr bool kFreeForReal = true;
 
-inline void fence(memory_order o, Loc l = Loc::current()) { rl::atomic_thread_fence(detail::Mo(o), detail::Info(l)); }
+inline void fence(memory_order o, Loc l = Loc::current()) {
+  if (o == memory_order::seq_cst) detail::Report(nullptr, AccessKind::kScFence, l);
+  rl::atomic_thread_fence(detail::Mo(o), detail::Info(l));
+}
 // Runs rmw() and a full barrier as one indivisible event: no CPU runs between
 // them (see xchg below).
 template <class Rmw>
@@ -255,7 +356,10 @@ auto rmw_then_mb(Rmw&& rmw, Loc l) {
   rl::atomic_thread_fence(rl::mo_seq_cst, detail::Info(l));
   return v;
 }
-inline void pause(Loc l = Loc::current()) { rl::yield(1, detail::Info(l)); }
+inline void pause(Loc l = Loc::current()) {
+  detail::Report(nullptr, AccessKind::kPause, l);
+  rl::yield(1, detail::Info(l));
+}
 inline int this_cpu() { return static_cast<int>(rl::thread_index()); }
 
 // Invariant failure: Relacy stops this execution and reports it.
@@ -297,11 +401,13 @@ template <class T, class... Args>
 T* make(Args&&... args) {
   static_assert(alignof(T) <= detail::kArrayHeader);
   void* m = std::malloc(sizeof(T));
+  if (g_search_hook != nullptr) g_search_hook->Alloc(reinterpret_cast<std::uintptr_t>(m), sizeof(T));
   return ::new (m) T(std::forward<Args>(args)...);
 }
 template <class T>
 void destroy(T* p) {
   if (p == nullptr) return;
+  if (g_search_hook != nullptr) g_search_hook->Free(p);
   p->~T();
   detail::g_deferred_free.Push(p);
 }
@@ -309,6 +415,7 @@ template <class T>
 T* make_array(std::size_t n) {
   static_assert(alignof(T) <= detail::kArrayHeader);
   char* m = static_cast<char*>(std::malloc(detail::kArrayHeader + n * sizeof(T)));
+  if (g_search_hook != nullptr) g_search_hook->Alloc(reinterpret_cast<std::uintptr_t>(m), detail::kArrayHeader + n * sizeof(T));
   *reinterpret_cast<std::size_t*>(m) = n;
   T* a = reinterpret_cast<T*>(m + detail::kArrayHeader);
   for (std::size_t i = 0; i < n; ++i) ::new (static_cast<void*>(a + i)) T();
@@ -318,6 +425,7 @@ template <class T>
 void destroy_array(T* a) {
   if (a == nullptr) return;
   char* m = reinterpret_cast<char*>(a) - detail::kArrayHeader;
+  if (g_search_hook != nullptr) g_search_hook->Free(m);
   const std::size_t n = *reinterpret_cast<std::size_t*>(m);
   for (std::size_t i = n; i > 0; --i) a[i - 1].~T();
   detail::g_deferred_free.Push(m);
