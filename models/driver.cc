@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -43,6 +44,8 @@ std::optional<unsigned> ParseUnsigned(std::string_view s) {
 // contains every bounded one, and a context bound contains the smaller ones.
 bool Contains(const Search& a, const Search& b) {
   if (!a.IsTree() || !b.IsTree()) return false;
+  if (a.kind == Search::Kind::kDpor) return true;  // models/dpor/README.md: it reaches every outcome of Relacy's
+  if (b.kind == Search::Kind::kDpor) return false;
   if (a.kind == Search::Kind::kFull) return true;
   return b.kind == Search::Kind::kBound && a.n >= b.n;
 }
@@ -97,6 +100,7 @@ class Driver {
   std::optional<int> ParseFlags(int argc, char** argv);
   std::optional<int> ResolveShard();
   int List() const;
+  int CompareOutcomes();
 
   Expected ExpectedError(Mutation m) const;
   bool Shows(Mutation m, int config) const;
@@ -123,9 +127,11 @@ class Driver {
   std::string shard_flag_;
   std::string expect_flag_;
   unsigned split_depth_ = 8;
+  int dpor_split_depth_ = -1;  // -1: 0 unsharded, 3 sharded
   bool list_ = false;
   bool relacy_scheduler_ = false;
   bool history_ = true;
+  std::string compare_flag_;  // --compare-outcomes REF
 
   // Resolved.
   std::vector<std::optional<Mutation>> variants_;
@@ -147,7 +153,7 @@ std::optional<int> Driver::ParseFlags(int argc, char** argv) {
   app.add_option("--config", config_flag_, "all, a configuration index, or key=value pairs that select members (--list)")
       ->capture_default_str();
   app.add_option("--search", search_flag_,
-                 fmt::format("full | bound:N | random:N | ci (declared: {}; ci: the main job's, {})", info_.search.search,
+                 fmt::format("full | bound:N | random:N | dpor | ci (declared: {}; ci: the main job's, {})", info_.search.search,
                              info_.search.ci_search.empty() ? info_.search.search : info_.search.ci_search));
   app.add_option("--expect", expect_flag_,
                  "the error a twin must produce, \"KIND\" or \"KIND: message prefix\", instead of the declared one "
@@ -160,8 +166,16 @@ std::optional<int> Driver::ParseFlags(int argc, char** argv) {
   app.add_option("--split-depth", split_depth_, "scheduling decisions that name a subtree when shards split a search")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  app.add_option("--dpor-split-depth", dpor_split_depth_,
+                 "reduced search: thread choices that branch fully so that shards can split the rest (default: 0, "
+                 "or 3 with shards)")
+      ->check(CLI::Range(0, 32));
   app.add_flag("--relacy-scheduler", relacy_scheduler_,
                "use Relacy's own scheduler classes (no split; cross-checks the split search)");
+  app.add_option("--compare-outcomes", compare_flag_,
+                 "cross-check: run the correct core with this reference search (full or bound:N) and with --search "
+                 "(default dpor), and compare the sets of final outcomes (equal to a full search, a superset of a "
+                 "bounded one)");
   app.add_flag("!--no-history", history_, "do not print Relacy's raw history after a counterexample");
   try {
     app.parse(argc, argv);
@@ -223,8 +237,8 @@ std::optional<int> Driver::ParseFlags(int argc, char** argv) {
   } else {
     const std::optional<Search> s = Search::Parse(search_flag_);
     if (!s) {
-      return Fail(
-          fmt::format("--search {}: expected full, bound:N, random:N (N > 0 for random) or ci", search_flag_));
+      return Fail(fmt::format("--search {}: expected full, bound:N, random:N (N > 0 for random), dpor or ci",
+                              search_flag_));
     }
     search_ = twin_search_ = *s;
     search_why_ = twin_search_why_ = "from --search";
@@ -331,6 +345,7 @@ RunRecord Driver::RunOne(std::optional<Mutation> m, int config, Shard shard) {
   req.search = r.search;
   req.shard = shard;
   req.split_depth = split_depth_;
+  req.dpor_split_depth = dpor_split_depth_ >= 0 ? static_cast<unsigned>(dpor_split_depth_) : (shard.total > 1 ? 3u : 0u);
   req.relacy_scheduler = relacy_scheduler_;
   req.progress = isatty(STDERR_FILENO) != 0;
   req.label = fmt::format("{} {} [{}]", info_.name, VariantName(m), Config(config));
@@ -444,6 +459,7 @@ bool Driver::WriteJson() const {
     j["shard"] = shard_.index;
     j["shards"] = shard_.total;
     j["probes"] = o.probes;
+    j["blocked"] = o.blocked;
     j["digest"] = fmt::format("{:016x}", o.digest);
     results.push_back(std::move(j));
   }
@@ -462,6 +478,99 @@ bool Driver::WriteCounterexample() const {
   fmt::print("no counterexample found: {} not written\n", counterexample_out_);
   std::remove(counterexample_out_.c_str());  // no stale counterexample from an earlier run
   return true;
+}
+
+// The cross-check of the reduced search (models/dpor/README.md): for each
+// selected configuration (dealt to shards whole), the correct core's set of
+// final outcomes under the reference search and under --search.
+int Driver::CompareOutcomes() {
+  const std::optional<Search> ref = Search::Parse(compare_flag_);
+  if (!ref || !ref->IsTree() || ref->kind == Search::Kind::kDpor) {
+    return Fail(fmt::format("--compare-outcomes {}: expected full or bound:N", compare_flag_));
+  }
+  const Search reduced = search_flag_.empty() ? Search{Search::Kind::kDpor, 0} : search_;
+  fmt::print("model {}: outcomes of the correct core, {} against {}\n", info_.name, reduced.ToString(),
+             ref->ToString());
+  std::fflush(stdout);
+  bool ok = true;
+  nlohmann::json results = nlohmann::json::array();
+  for (std::size_t i = 0; i < configs_.size(); ++i) {
+    if (static_cast<int>(i) % shard_.total != shard_.index) continue;
+    const int config = configs_[i];
+    RunOutcome o[2];
+    const Search searches[2] = {*ref, reduced};
+    for (int k = 0; k < 2; ++k) {
+      RunRequest req;
+      req.config = config;
+      req.search = searches[k];
+      req.collect_outcomes = true;
+      req.progress = isatty(STDERR_FILENO) != 0;
+      req.label = fmt::format("{} none [{}] {}", info_.name, Config(config), searches[k].ToString());
+      o[k] = model_.Run(req);
+    }
+    std::vector<std::uint64_t> missing;  // the reference reached them, the reduced search did not
+    std::vector<std::uint64_t> extra;
+    std::set_difference(o[0].outcomes.begin(), o[0].outcomes.end(), o[1].outcomes.begin(), o[1].outcomes.end(),
+                        std::back_inserter(missing));
+    std::set_difference(o[1].outcomes.begin(), o[1].outcomes.end(), o[0].outcomes.begin(), o[0].outcomes.end(),
+                        std::back_inserter(extra));
+    std::vector<std::uint64_t> reads_missing;
+    std::vector<std::uint64_t> reads_extra;
+    std::set_difference(o[0].reads.begin(), o[0].reads.end(), o[1].reads.begin(), o[1].reads.end(),
+                        std::back_inserter(reads_missing));
+    std::set_difference(o[1].reads.begin(), o[1].reads.end(), o[0].reads.begin(), o[0].reads.end(),
+                        std::back_inserter(reads_extra));
+    const bool full = ref->kind == Search::Kind::kFull;
+    std::string verdict;
+    bool good = !o[0].found && !o[1].found && !o[0].outcomes_overflow && !o[1].outcomes_overflow && missing.empty();
+    if (o[0].found || o[1].found) {
+      verdict = fmt::format("an error was found ({} / {}): not comparable", o[0].found ? o[0].error_kind : "none",
+                            o[1].found ? o[1].error_kind : "none");
+    } else if (o[0].outcomes_overflow || o[1].outcomes_overflow) {
+      verdict = "too many outcomes to compare";
+    } else if (!missing.empty()) {
+      verdict = fmt::format("LOST {} of the reference's outcomes", missing.size());
+    } else if (!extra.empty()) {
+      verdict = fmt::format("{} more outcomes than the reference", extra.size());
+      if (full) good = false;  // Relacy's full search and the reduced one must agree
+    } else {
+      verdict = "same outcomes";
+    }
+    ok = ok && good;
+    fmt::print("  {:<32} {} {} executions {:.2f} s | {} {} executions ({} sleep-blocked) {:.2f} s | {} outcomes: {}\n",
+               Config(config), ref->ToString(), o[0].iterations, o[0].seconds, reduced.ToString(),
+               o[1].iterations, o[1].blocked, o[1].seconds, o[0].outcomes.size(), verdict);
+    fmt::print("  {:<32} values read by the steps: {} and {} combinations, {} missing, {} more\n", "",
+               o[0].reads.size(), o[1].reads.size(), reads_missing.size(), reads_extra.size());
+    std::fflush(stdout);
+    nlohmann::json j;
+    j["scenario"] = std::string(info_.name);
+    j["config"] = Config(config);
+    j["reference"] = ref->ToString();
+    j["reference_executions"] = o[0].iterations;
+    j["reference_seconds"] = o[0].seconds;
+    j["reference_outcomes"] = o[0].outcomes.size();
+    j["search"] = reduced.ToString();
+    j["executions"] = o[1].iterations;
+    j["blocked"] = o[1].blocked;
+    j["seconds"] = o[1].seconds;
+    j["outcomes"] = o[1].outcomes.size();
+    j["missing"] = missing.size();
+    j["extra"] = extra.size();
+    j["reference_reads"] = o[0].reads.size();
+    j["reads"] = o[1].reads.size();
+    j["reads_missing"] = reads_missing.size();
+    j["reads_extra"] = reads_extra.size();
+    j["result"] = good ? "passed" : "failed";
+    results.push_back(std::move(j));
+  }
+  if (!json_out_.empty()) {
+    std::ofstream f(json_out_);
+    f << results.dump(2) << "\n";
+    if (!f) return Fail(fmt::format("--json {}: write failed", json_out_));
+  }
+  fmt::print("{}: outcomes {}\n", info_.name, ok ? "agree" : "DISAGREE");
+  return ok ? 0 : 1;
 }
 
 int Driver::List() const {
@@ -519,6 +628,7 @@ int Driver::List() const {
 int Driver::Main(int argc, char** argv) {
   if (std::optional<int> rc = ParseFlags(argc, argv)) return *rc;
   if (list_) return List();
+  if (!compare_flag_.empty()) return CompareOutcomes();
   if (!json_out_.empty() && !std::ofstream(json_out_)) return Fail(fmt::format("--json {}: cannot write", json_out_));
   if (!counterexample_out_.empty()) {
     // Open it now to fail fast, but leave no empty file behind.
@@ -590,6 +700,7 @@ int Driver::Main(int argc, char** argv) {
 
 std::optional<Search> Search::Parse(std::string_view text) {
   if (text == "full") return Search{Kind::kFull, 0};
+  if (text == "dpor") return Search{Kind::kDpor, 0};
   const std::size_t colon = text.find(':');
   if (colon == std::string_view::npos) return std::nullopt;
   const std::string_view kind = text.substr(0, colon);
@@ -605,6 +716,7 @@ std::string Search::ToString() const {
     case Kind::kFull: return "full";
     case Kind::kBound: return fmt::format("bound:{}", n);
     case Kind::kRandom: return fmt::format("random:{}", n);
+    case Kind::kDpor: return "dpor";
   }
   return "full";
 }

@@ -28,16 +28,19 @@ namespace mmu::models {
 
 // How a run explores the interleavings: Relacy's full search, a context-bound
 // search (at most n preemptive context switches per execution; exhaustive up
-// to that bound), or n random schedules (a smoke run, never a verdict).
+// to that bound), n random schedules (a smoke run, never a verdict), or the
+// reduced search (models/dpor/: unbounded, every interleaving up to the
+// reordering of independent steps, every relaxed-memory outcome Relacy
+// models).
 struct Search {
-  enum class Kind { kFull, kBound, kRandom };
+  enum class Kind { kFull, kBound, kRandom, kDpor };
   Kind kind = Kind::kFull;
   unsigned n = 0;
 
-  // "full", "bound:N", "random:N"; nullopt on anything else.
+  // "full", "bound:N", "random:N", "dpor"; nullopt on anything else.
   static std::optional<Search> Parse(std::string_view text);
   std::string ToString() const;
-  // Full and bounded searches are trees that shards can split.
+  // Full, bounded and reduced searches are trees that shards can split.
   bool IsTree() const { return kind != Kind::kRandom; }
 };
 
@@ -57,6 +60,8 @@ struct RunRequest {
   Shard shard;                     // split the search tree (full/bound only)
   unsigned split_depth = 8;        // scheduling decisions that name a subtree
   bool relacy_scheduler = false;   // Relacy's own scheduler classes (no split)
+  unsigned dpor_split_depth = 0;   // reduced search: thread choices that branch fully
+  bool collect_outcomes = false;   // fill RunOutcome::outcomes
   bool progress = false;           // progress line on stderr
   std::string label;               // for the progress line
 };
@@ -84,7 +89,13 @@ struct RunOutcome {
   std::uint64_t probes = 0;      // iterations spent locating other shards' subtrees
   std::uint64_t digest = 0;      // sum of a hash of each explored execution's decisions
   std::uint64_t subtrees = 0;    // subtrees this shard explored
+  std::uint64_t blocked = 0;     // reduced search: sleep-blocked executions (not counted)
   double seconds = 0;
+  // With collect_outcomes: digests of what the scenario observed at the end
+  // of each counted execution (sorted, unique); overflow if there were too many.
+  std::vector<std::uint64_t> outcomes;
+  std::vector<std::uint64_t> reads;  // digests of the values each CPU's steps read, in its order
+  bool outcomes_overflow = false;
   std::vector<StepEvent> trace;  // the failing execution's steps
   bool trace_truncated = false;
   std::vector<Observation> observations;  // S::Observe, when the round reached Check()

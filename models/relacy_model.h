@@ -34,6 +34,8 @@
 
 #include "mmu_core/scenario.h"
 #include "mmu_core/steps.h"
+#include "models/dpor/outcome_set.h"
+#include "models/dpor/relacy_search.h"
 #include "models/fixed_stream.h"
 #include "models/model.h"
 #include "models/split_search.h"
@@ -90,6 +92,8 @@ struct RunContext {
   std::chrono::steady_clock::time_point start;
   std::chrono::steady_clock::time_point last_print;
   bool printed = false;
+  dpor::OutcomeSet* outcomes = nullptr;  // collect each counted execution's outcome
+  dpor::OutcomeSet* reads = nullptr;     // and the values each CPU's steps read
 
   // Called at the start of every execution; prints a progress line on a
   // terminal about twice a second. fprintf to the unbuffered stderr does not
@@ -102,7 +106,8 @@ struct RunContext {
     last_print = now;
     printed = true;
     const double secs = std::chrono::duration<double>(now - start).count();
-    std::fprintf(stderr, "\r  %s: %5.1f%% of the tree, %llu executions, %.0f/s   ", label, 100.0 * g_split.position,
+    const double position = dpor::g_search.active ? dpor::g_search.explorer.Position() : g_split.position;
+    std::fprintf(stderr, "\r  %s: %5.1f%% of the tree, %llu executions, %.0f/s   ", label, 100.0 * position,
                  static_cast<unsigned long long>(executions), static_cast<double>(executions) / secs);
   }
   void EndProgress() {
@@ -131,13 +136,35 @@ struct Round : rl::test_suite<Round<S>, S::kThreads> {
     g_run.observed = false;
     scenario = ::new (static_cast<void*>(storage)) S(*RoundInput<S>::config, RoundInput<S>::mutations);
     g_run.recorder.Arm(true);
+    dpor::g_search.tracker.Arm(true);
   }
   void thread(unsigned cpu) { scenario->Thread(static_cast<int>(cpu)); }
   void after() {
+    dpor::g_search.tracker.Arm(false);
     g_run.recorder.Arm(false);
     g_run.observations.Clear();
     scenario->Observe(g_run.observations);
     g_run.observed = true;
+    if (g_run.outcomes != nullptr && (!dpor::g_search.active || dpor::g_search.Counting())) {
+      dpor::OutcomeDigest d;
+      for (int i = 0; i < g_run.observations.size(); ++i) {
+        d.Add(static_cast<std::uint64_t>(g_run.observations[i].cpu));
+        d.Add(g_run.observations[i].what);
+        d.Add(g_run.observations[i].value);
+      }
+      g_run.outcomes->Insert(d.Value());
+      dpor::OutcomeDigest r;
+      for (int cpu = 0; cpu < S::kThreads; ++cpu) {
+        for (int i = 0; i < g_run.recorder.size(); ++i) {
+          const StepRecorder::Event& e = g_run.recorder[i];
+          if (e.cpu != cpu) continue;
+          r.Add(static_cast<std::uint64_t>(e.step));
+          r.Add(e.value);
+        }
+        r.Add(~std::uint64_t{0});
+      }
+      g_run.reads->Insert(r.Value());
+    }
     scenario->Check();
     scenario->~S();
   }
@@ -158,6 +185,8 @@ rl::test_result_e Explore(const RunRequest& r, rl::test_params& p, std::ostream&
     case Search::Kind::kBound:
       if (r.relacy_scheduler) return RunScheduler<Suite, rl::context_bound_scheduler>(p, state, again);
       return RunScheduler<Suite, SplitSearch>(p, state, again);
+    case Search::Kind::kDpor:
+      return RunScheduler<Suite, dpor::DporScheduler>(p, state, again);
     case Search::Kind::kFull:
       break;
   }
@@ -203,6 +232,7 @@ RunOutcome RunScenario(const ScenarioInfo& info, const RunRequest& r) {
   p.progress_stream = &null;
   switch (r.search.kind) {
     case Search::Kind::kFull:
+    case Search::Kind::kDpor:  // a tree search to Relacy's memory model (one older store at most)
       p.search_type = rl::sched_full;
       break;
     case Search::Kind::kBound:
@@ -214,9 +244,26 @@ RunOutcome RunScenario(const ScenarioInfo& info, const RunRequest& r) {
       p.iteration_count = r.search.n;
       break;
   }
-  const bool split = r.search.IsTree() && !r.relacy_scheduler;
+  const bool reduced = r.search.kind == Search::Kind::kDpor;
+  const bool split = r.search.IsTree() && !r.relacy_scheduler && !reduced;
   g_split.Reset(split ? r.shard.index : 0, split ? r.shard.total : 1, r.split_depth,
                 r.search.kind == Search::Kind::kBound);
+  dpor::g_search.active = reduced;
+  if (reduced) {
+    dpor::ExplorerOptions o;
+    o.threads = S::kThreads;
+    o.split_depth = static_cast<int>(r.dpor_split_depth);
+    o.shard = r.shard.index;
+    o.shards = r.shard.total;
+    dpor::g_search.Reset(o);
+    sync::SetSearchHook(&dpor::g_search.tracker);
+  }
+  static dpor::OutcomeSet outcome_set;
+  static dpor::OutcomeSet read_set;
+  outcome_set.Clear();
+  read_set.Clear();
+  g_run.outcomes = r.collect_outcomes ? &outcome_set : nullptr;
+  g_run.reads = &read_set;
   g_run.executions = 0;
   g_run.progress = r.progress;
   g_run.label = r.label.c_str();
@@ -232,13 +279,27 @@ RunOutcome RunScenario(const ScenarioInfo& info, const RunRequest& r) {
     out.probes = g_split.probes;
     out.digest = g_split.digest;
     out.subtrees = g_split.owned_subtrees;
+  } else if (reduced) {
+    const dpor::ExplorerStats& st = dpor::g_search.explorer.Stats();
+    out.iterations = st.explored;
+    out.probes = st.probes;
+    out.digest = st.digest;
+    out.subtrees = st.owned_subtrees;
+    out.blocked = st.blocked;
   } else {
     out.iterations = p.stop_iteration;
+  }
+  g_run.outcomes = nullptr;
+  if (r.collect_outcomes) {
+    out.outcomes = outcome_set.Sorted();
+    out.reads = read_set.Sorted();
+    out.outcomes_overflow = outcome_set.overflow() || read_set.overflow();
   }
   if (result != rl::test_result_success) {
     out.found = true;
     out.found_at = p.stop_iteration;
     if (split) out.iterations = g_split.explored + 1;  // the failing execution ends no iteration
+    if (reduced) out.iterations = dpor::g_search.explorer.Stats().explored + 1;
     // Relacy's re-run of the failing execution, collecting its history.
     p.initial_state = rl::string(state_buf.View().data(), state_buf.View().size());
     p.collect_history = true;
@@ -263,6 +324,8 @@ RunOutcome RunScenario(const ScenarioInfo& info, const RunRequest& r) {
     }
   }
   SetStepHook(nullptr);
+  sync::SetSearchHook(nullptr);
+  dpor::g_search.active = false;
   return out;
 }
 
