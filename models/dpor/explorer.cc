@@ -24,10 +24,12 @@ std::uint64_t Mix64(std::uint64_t x) {
 bool TestBit(const std::uint64_t* row, std::size_t i) { return (row[i >> 6] >> (i & 63)) & 1; }
 void SetBit(std::uint64_t* row, std::size_t i) { row[i >> 6] |= std::uint64_t{1} << (i & 63); }
 
+}  // namespace
+
 // Per-object state of the happens-before scan: the last event that wrote the
 // object and the events that read it since. Open addressing over malloc'd
-// vectors, rebuilt for every execution.
-class ObjectTable {
+// vectors, rebuilt for every execution; it grows as needed.
+class Explorer::ObjectTable {
  public:
   struct Slot {
     std::uint64_t object = 0;
@@ -45,17 +47,28 @@ class ObjectTable {
     while (cap < 2 * objects) cap <<= 1;
     slots_.assign(cap, Slot{});
     pool_.clear();
+    used_ = 0;
   }
   Slot& Find(std::uint64_t object) {
+    if (2 * (used_ + 1) > slots_.size()) Grow();
     const std::size_t mask = slots_.size() - 1;
     for (std::size_t i = Mix64(object) & mask;; i = (i + 1) & mask) {
       Slot& s = slots_[i];
       if (!s.used) {
         s.used = true;
         s.object = object;
+        ++used_;
         return s;
       }
       if (s.object == object) return s;
+    }
+  }
+  const Slot* Lookup(std::uint64_t object) const {
+    const std::size_t mask = slots_.size() - 1;
+    for (std::size_t i = Mix64(object) & mask;; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (!s.used) return nullptr;
+      if (s.object == object) return &s;
     }
   }
   void AddRead(Slot& s, std::int32_t event) {
@@ -65,15 +78,27 @@ class ObjectTable {
   const Read& ReadAt(std::int32_t i) const { return pool_[static_cast<std::size_t>(i)]; }
 
  private:
+  void Grow() {
+    Vec<Slot> old;
+    old.swap(slots_);
+    slots_.assign(old.size() * 2, Slot{});
+    used_ = 0;
+    for (const Slot& s : old) {
+      if (!s.used) continue;
+      Slot& n = Find(s.object);
+      n.last_write = s.last_write;
+      n.reads = s.reads;
+    }
+  }
   Vec<Slot> slots_;
   Vec<Read> pool_;
+  std::size_t used_ = 0;
 };
 
-ObjectTable& Table() {
-  static ObjectTable* t = new (std::malloc(sizeof(ObjectTable))) ObjectTable();
-  return *t;
+namespace {
+Explorer::ObjectTable* NewTable() {
+  return new (std::malloc(sizeof(Explorer::ObjectTable))) Explorer::ObjectTable();
 }
-
 }  // namespace
 
 void AddToFootprint(Footprint& fp, const Access& a) {
@@ -127,6 +152,70 @@ void Explorer::BeginExecution() {
   accesses_.clear();
   log_.clear();
   replay_pos_ = 0;
+  vc_.clear();
+  rank_.clear();
+  std::fill(std::begin(thread_events_), std::end(thread_events_), 0u);
+  std::fill(std::begin(last_event_), std::end(last_event_), -1);
+  if (live_ == nullptr) live_ = NewTable();
+  live_->Reset(64);
+}
+
+// The clock of event j (just closed): its program-order predecessor's, joined
+// with those of the events it depends on.
+void Explorer::Clock(std::size_t j) {
+  const Event& e = events_[j];
+  vc_.resize((j + 1) * kMaxThreads, 0);
+  rank_.resize(j + 1, 0);
+  std::uint32_t* c = vc_.data() + j * kMaxThreads;
+  auto join = [&](std::int32_t d) {
+    const std::uint32_t* o = vc_.data() + static_cast<std::size_t>(d) * kMaxThreads;
+    for (int t = 0; t < kMaxThreads; ++t) c[t] = std::max(c[t], o[t]);
+  };
+  if (last_event_[e.thread] >= 0) join(last_event_[e.thread]);
+  for (std::uint32_t a = e.begin; a < e.end; ++a) {
+    ObjectTable::Slot& s = live_->Find(accesses_[a].object);
+    if (s.last_write >= 0) join(s.last_write);
+    if (accesses_[a].write) {
+      for (std::int32_t r = s.reads; r >= 0; r = live_->ReadAt(r).next) join(live_->ReadAt(r).event);
+    }
+  }
+  rank_[j] = ++thread_events_[e.thread];
+  c[e.thread] = rank_[j];
+  for (std::uint32_t a = e.begin; a < e.end; ++a) {
+    ObjectTable::Slot& s = live_->Find(accesses_[a].object);
+    if (accesses_[a].write) {
+      s.last_write = static_cast<std::int32_t>(j);
+      s.reads = -1;
+    } else {
+      live_->AddRead(s, static_cast<std::int32_t>(j));
+    }
+  }
+  last_event_[e.thread] = static_cast<std::int32_t>(j);
+}
+
+bool Explorer::OlderStoreNeeded(int thread, std::uint64_t object) {
+  if (replay_ || free_ || events_.empty() || events_.back().node == kNoNode) return true;
+  const ObjectTable::Slot* s = live_->Lookup(object);
+  if (s == nullptr || s->last_write < 0) return true;  // a store of the set-up: keep Relacy's choice
+  const std::size_t w = static_cast<std::size_t>(s->last_write);
+  if (events_[w].thread == thread) return true;
+  const std::int32_t po = last_event_[thread];
+  if (po < 0) return false;
+  return vc_[static_cast<std::size_t>(po) * kMaxThreads + static_cast<std::size_t>(events_[w].thread)] >= rank_[w];
+}
+
+unsigned Explorer::ChooseFirst() {
+  unsigned index = 0;
+  if (replay_) {
+    if (replay_pos_ < replay_log_.size()) {
+      index = replay_log_[replay_pos_];
+    } else {
+      replay_diverged_ = true;
+    }
+    ++replay_pos_;
+  }
+  log_.push_back(static_cast<std::uint16_t>(index));
+  return index;
 }
 
 void Explorer::CloseEvent() {
@@ -135,6 +224,7 @@ void Explorer::CloseEvent() {
   if (e.end != kNoNode) return;  // already closed
   e.end = static_cast<std::uint32_t>(accesses_.size());
   if (e.node == kNoNode) return;
+  Clock(events_.size() - 1);
   Footprint& fp = stack_[e.node].first_fp[e.thread];
   for (std::uint32_t i = e.begin; i < e.end; ++i) AddToFootprint(fp, accesses_[i]);
 }
@@ -296,7 +386,8 @@ void Explorer::AnalyzeRaces() {
   const std::size_t words = (n + 63) / 64;
   hb_.assign(n * words, 0);
   scratch_.assign(words, 0);
-  ObjectTable& table = Table();
+  static ObjectTable* scan = NewTable();
+  ObjectTable& table = *scan;
   table.Reset(accesses_.size());
   std::int32_t last_of_thread[kMaxThreads];
   std::fill(std::begin(last_of_thread), std::end(last_of_thread), -1);

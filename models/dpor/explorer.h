@@ -128,6 +128,16 @@ class Explorer {
   int ChooseThread(ThreadSet enabled, int prefer);
   // Any other choice among `count` alternatives: returns 0..count-1.
   unsigned ChooseData(unsigned count);
+  // The same choice when only alternative 0 needs exploring: logged (for
+  // replay), never branched on.
+  unsigned ChooseFirst();
+  // A load of `object` by `thread`, the first access of its event, may read
+  // the store before the latest one (Relacy offers that choice): must that
+  // alternative be explored? Not when the latest store does not happen
+  // before the load: then the load can run before that store and read the
+  // same store as the latest one, an execution the search reaches anyway
+  // (README.md "Relaxed loads").
+  bool OlderStoreNeeded(int thread, std::uint64_t object);
   // The event started by the last ChooseThread touched `a`.
   void AddAccess(const Access& a);
   // Ends the execution. Returns true when the search is complete.
@@ -147,6 +157,9 @@ class Explorer {
   const ExplorerStats& Stats() const { return stats_; }
   // How far the walk is through the tree, 0..1 (for a progress line).
   double Position() const;
+
+ public:
+  class ObjectTable;  // explorer.cc
 
  private:
   struct Node {
@@ -200,6 +213,16 @@ class Explorer {
   bool replay_diverged_ = false;
   Vec<std::uint16_t> replay_log_;
   std::size_t replay_pos_ = 0;
+
+  // Happens-before of the closed events so far (vector clocks over threads:
+  // entry t of an event's clock counts the events of t before or equal to
+  // it), and each object's last writer and readers since.
+  void Clock(std::size_t j);
+  Vec<std::uint32_t> vc_;           // events_.size() * kMaxThreads
+  Vec<std::uint32_t> rank_;         // each event's rank in its thread (1-based)
+  std::uint32_t thread_events_[kMaxThreads] = {};
+  std::int32_t last_event_[kMaxThreads] = {};
+  ObjectTable* live_ = nullptr;
 
   // Scratch for race analysis.
   Vec<std::uint64_t> hb_;

@@ -87,6 +87,13 @@ class Tracker final : public sync::SearchHook {
   // it waited on) start the new event.
   void StartEvent(int t, Explorer& ex);
   bool Awaiting(int t) const { return thread_[t].awaiting; }
+  // Is t's current event a single load so far (the load Relacy is performing)?
+  bool LoadStartsEvent(int t, std::uint64_t& object) const {
+    const Thread& th = thread_[t];
+    if (th.event.size() != 1 || th.event[0].kind != sync::AccessKind::kLoad) return false;
+    object = th.event[0].object;
+    return true;
+  }
   bool JustPaused(int t) const { return thread_[t].paused; }
 
  private:
@@ -390,7 +397,18 @@ class DporScheduler
     return static_cast<rl::thread_id_t>(next);
   }
 
-  unsigned rand_impl(unsigned limit, rl::sched_type) { return g_search.explorer.ChooseData(limit); }
+  unsigned rand_impl(unsigned limit, rl::sched_type type) {
+    SearchState& s = g_search;
+    // Relacy's relaxed-load choice: 0 reads the latest store, 1 the one before.
+    if (type == rl::sched_type_atomic_load && limit == 2 && this->thread_ != nullptr) {
+      std::uint64_t object = 0;
+      if (s.tracker.LoadStartsEvent(static_cast<int>(this->thread_->index_), object) &&
+          !s.explorer.OlderStoreNeeded(static_cast<int>(this->thread_->index_), object)) {
+        return s.explorer.ChooseFirst();
+      }
+    }
+    return s.explorer.ChooseData(limit);
+  }
 
   rl::iteration_t iteration_count_impl() { return this->iter_ + 1; }
 
