@@ -530,6 +530,9 @@ int Driver::CompareOutcomes() {
       verdict = "too many outcomes to compare";
     } else if (!missing.empty()) {
       verdict = fmt::format("LOST {} of the reference's outcomes", missing.size());
+    } else if (!reads_missing.empty()) {
+      verdict = fmt::format("LOST {} of the reference's combinations of values read", reads_missing.size());
+      good = false;
     } else if (!extra.empty()) {
       verdict = fmt::format("{} more outcomes than the reference", extra.size());
       if (full) good = false;  // Relacy's full search and the reduced one must agree
