@@ -352,6 +352,7 @@ class Enumerator {
   Enumerator(const Program& p, const LkmmOptions& opt) : p_(p), opt_(opt), start_(std::chrono::steady_clock::now()) {
     // The pruning relies on the axioms it anticipates.
     for (const char* n : {"coherence", "po-loc", "atomic"}) prune_ = prune_ && !opt.drop.count(n);
+    for (const Observable& o : p.observed) registers_only_ = registers_only_ && o.thread >= 0;
   }
 
   uint64_t candidates() const { return candidates_; }
@@ -448,6 +449,11 @@ class Enumerator {
     for (size_t t = 0; t < pick.size() && !current_error_; ++t) {
       if (traces_[t][pick[t]].error) current_error_ = &*traces_[t][pick[t]].error;
     }
+    // When the final state is made of registers only, it is fixed by the
+    // traces: once it is known allowed, the rest of this combination adds
+    // nothing (Judge stops it after its first consistent candidate too).
+    combo_done_ = false;
+    if (registers_only_ && !current_error_ && skip_ && skip_(FinalState())) return true;
     const int n = static_cast<int>(c_.ev.size());
     c_.rf_source.assign(n, -1);
     // Candidate sources per read, by location. An LKR reads its LKW's co
@@ -516,6 +522,7 @@ class Enumerator {
 
   // The reads of location l, from the k-th on, after l's co is chosen.
   bool ChooseRfAt(int l, size_t k) {
+    if (combo_done_) return true;
     if (k == reads_[l].size()) {
       if (prune_ && !CoherentAt(l)) return true;
       return ChooseCoAt(l + 1);
@@ -596,6 +603,7 @@ class Enumerator {
       }
       if (!values_ok) continue;
       if (!ChooseRfAt(l, 0)) return false;
+      if (combo_done_) return true;
     } while (std::next_permutation(idx.begin(), idx.end()));
     return true;
   }
@@ -640,7 +648,9 @@ class Enumerator {
     if (skip_ && !current_error_ && skip_(state)) return true;
     lkmm::Model m(c_, opt_.drop);
     lkmm::Axiom a = m.Check();
-    return visit_(c_, state, m, a);
+    bool go_on = visit_(c_, state, m, a);
+    if (a == lkmm::Axiom::kNone && registers_only_ && !current_error_ && skip_ && skip_(state)) combo_done_ = true;
+    return go_on;
   }
 
   std::vector<int64_t> FinalState() const {
@@ -668,6 +678,8 @@ class Enumerator {
   std::vector<std::vector<std::vector<int>>> units_;
   uint64_t candidates_ = 0;
   bool prune_ = true;
+  bool registers_only_ = true;  // the final state has no location
+  bool combo_done_ = false;     // this combination of traces needs no more candidates
   const Diagnostic* current_error_ = nullptr;
   Skip skip_;
   Visitor visit_;
