@@ -6,7 +6,7 @@ MMU_PACKAGES=(
   bazel-bootstrap bazel-rules-java bazel-platforms bazel-skylib
   relacy-dev doctest-dev libboost-atomic-dev
   libfmt-dev libcli11-dev nlohmann-json3-dev libbenchmark-dev
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev gnuplot-nox
 )
 
 CURRENT_STEP="start"
