@@ -24,8 +24,8 @@
 // reported and then _exit()ed from inside the simulation) to another, and
 // the parent kills it when the time budget runs out.
 //
-// This is a Relacy translation unit: every standard header comes first,
-// relacy/relacy.hpp last; nothing here is linked into a native-only TU.
+// This is a Relacy translation unit (third_party/relacy_include.h); nothing
+// here is linked into a native-only TU.
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -47,31 +47,7 @@
 #include "litmus/program.h"
 #include "litmus/state_table.h"
 
-// Relacy's own headers are not warning-clean; the pragmas cover only them
-// (the compilers key the suppression to the header's lines, templates
-// included), so this file's own code keeps -Wall -Wextra -Werror.
-#if defined(__clang__)
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Weverything"
-#else
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wsized-deallocation"
-#pragma GCC diagnostic ignored "-Warray-bounds"
-#endif
-#include <relacy/relacy.hpp>
-#if defined(__clang__)
-#pragma clang diagnostic pop
-#else
-#pragma GCC diagnostic pop
-#endif
-
-// relacy.hpp redefines these keywords and functions; this file needs none.
-#undef new
-#undef delete
-#undef malloc
-#undef free
+#include "third_party/relacy_include.h"  // relacy.hpp, its macros undone
 
 // Relacy replaces operator new and the unsized operator delete only; this
 // file is built with RELACY_COPTS (-fno-sized-deallocation, BUILD), so no

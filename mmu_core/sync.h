@@ -52,31 +52,7 @@
 #endif
 
 #if defined(MMU_BACKEND_RELACY)
-// Relacy redefines new, delete, assert, malloc, free and memory_order_*; every
-// standard header is already in, and the macros are undone right after.
-#include <algorithm>
-#include <cerrno>
-#include <fstream>
-#include <iostream>
-#include <map>
-#include <set>
-#include <sstream>
-#include <relacy/relacy.hpp>
-#undef new
-#undef delete
-#undef assert
-#undef malloc
-#undef calloc
-#undef realloc
-#undef free
-#undef errno
-#define errno (*__errno_location())  // glibc's definition, which Relacy replaced
-#undef memory_order_relaxed
-#undef memory_order_consume
-#undef memory_order_acquire
-#undef memory_order_release
-#undef memory_order_acq_rel
-#undef memory_order_seq_cst
+#include "third_party/relacy_include.h"  // relacy.hpp, its macros undone
 #else
 #include <boost/atomic.hpp>
 #include <thread>

@@ -16,13 +16,8 @@ its search tree, the twins are dealt between the shards.
 load("//mmu_core:defs.bzl", "RELACY_COPTS")
 
 # Relacy models are CPU-bound searches: optimise them in every compilation
-# mode (the default fastbuild runs them about four times slower). -c opt
-# defines _FORTIFY_SOURCE, whose checked longjmp aborts on Relacy's switch
-# between fiber stacks ("longjmp causes uninitialized stack frame").
-MODEL_COPTS = RELACY_COPTS + [
-    "-O2",
-    "-U_FORTIFY_SOURCE",
-]
+# mode (the default fastbuild runs them about four times slower).
+MODEL_COPTS = RELACY_COPTS + ["-O2"]
 
 def mmu_model(name, cls):
     """Declares the Relacy model of one scenario.

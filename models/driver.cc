@@ -724,28 +724,6 @@ std::string Search::ToString() const {
   return "full";
 }
 
-void ParseFailure(std::string_view report, RunOutcome& out) {
-  const std::string_view first = report.substr(0, report.find('\n'));
-  const std::size_t open = first.find(" (");
-  if (open != std::string_view::npos && first.size() > open + 2 && first.back() == ')') {
-    out.message = std::string(first.substr(open + 2, first.size() - open - 3));
-  }
-  // The history line of the failure repeats the first line and ends with
-  // ", in <function>, <file>(<line>)".
-  const std::size_t hist = report.find(first, first.size());
-  if (first.empty() || hist == std::string_view::npos) return;
-  std::string_view line = report.substr(hist);
-  line = line.substr(0, line.find('\n'));
-  const std::size_t in = line.rfind(", in ");
-  if (in == std::string_view::npos) return;
-  const std::string_view tail = line.substr(in + 5);
-  const std::size_t comma = tail.find(", ");
-  if (comma == std::string_view::npos) return;
-  std::string_view where = tail.substr(comma + 2);
-  if (where.substr(0, 2) == "./") where.remove_prefix(2);
-  out.where = std::string(where);
-}
-
 int ModelMain(Model& model, int argc, char** argv) {
   Driver driver(model);
   return driver.Main(argc, argv);

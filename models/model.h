@@ -83,7 +83,7 @@ struct RunOutcome {
   bool found = false;          // Relacy reported an error
   std::string error_kind;      // rl::test_result_str, e.g. "USER ASSERT FAILED"
   std::string message;         // the text in parentheses, e.g. the invariant
-  std::string where;           // file(line) that raised it, from the history
+  std::string where;           // file:line that raised it, from the history
   std::uint64_t iterations = 0;  // interleavings explored (this shard's part)
   std::uint64_t found_at = 0;    // iteration of the error (Relacy's numbering)
   std::uint64_t probes = 0;      // iterations spent locating other shards' subtrees
@@ -111,11 +111,6 @@ class Model {
   virtual const ScenarioInfo& Info() const = 0;
   virtual RunOutcome Run(const RunRequest& request) = 0;
 };
-
-// Fills out.message and out.where from Relacy's report of a failing
-// execution: it starts "KIND (message)", and the history line carrying the
-// same text ends with the location that raised it.
-void ParseFailure(std::string_view report, RunOutcome& out);
 
 // The model binary's main: see README.md "Command line".
 int ModelMain(Model& model, int argc, char** argv);

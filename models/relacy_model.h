@@ -36,54 +36,18 @@
 #include "mmu_core/steps.h"
 #include "models/dpor/outcome_set.h"
 #include "models/dpor/relacy_search.h"
-#include "models/fixed_stream.h"
+#include "models/relacy/control.h"
+#include "models/relacy/recorder.h"
+#include "models/relacy/report.h"
+#include "models/relacy/stream.h"
 #include "models/model.h"
 #include "models/split_search.h"
 
 namespace mmu::models {
 
-// The steps of the current execution, as the core's StepHook reports them
-// on completion (after()): Relacy may switch threads at the start of each
-// access, so completion order is the order in which the accesses happened.
-class StepRecorder final : public StepHook {
- public:
-  struct Event {
-    int cpu;
-    Step step;
-    std::uint64_t value;
-  };
-  static constexpr int kMax = 4096;
-
-  void NewExecution() {
-    n_ = 0;
-    truncated_ = false;
-    armed_ = false;
-  }
-  // Only the threads' steps are recorded, not the set-up's or Check()'s.
-  void Arm(bool on) { armed_ = on; }
-  void before(int, Step) override {}
-  void after(int cpu, Step s, std::uint64_t value) override {
-    if (!armed_) return;
-    if (n_ == kMax) {
-      truncated_ = true;
-      return;
-    }
-    events_[n_++] = Event{cpu, s, value};
-  }
-  int size() const { return n_; }
-  const Event& operator[](int i) const { return events_[i]; }
-  bool truncated() const { return truncated_; }
-
- private:
-  Event events_[kMax];
-  int n_ = 0;
-  bool truncated_ = false;
-  bool armed_ = false;
-};
-
 // The state of the run in progress (a model runs one search at a time).
 struct RunContext {
-  StepRecorder recorder;
+  relacy::StepRecorder recorder;
   Observations observations;
   bool observed = false;
   std::uint64_t executions = 0;  // executions started, probes included
@@ -156,7 +120,7 @@ struct Round : rl::test_suite<Round<S>, S::kThreads> {
       dpor::OutcomeDigest r;
       for (int cpu = 0; cpu < S::kThreads; ++cpu) {
         for (int i = 0; i < g_run.recorder.size(); ++i) {
-          const StepRecorder::Event& e = g_run.recorder[i];
+          const relacy::StepRecorder::Event& e = g_run.recorder[i];
           if (e.cpu != cpu) continue;
           r.Add(static_cast<std::uint64_t>(e.step));
           r.Add(e.value);
@@ -170,28 +134,26 @@ struct Round : rl::test_suite<Round<S>, S::kThreads> {
   }
 };
 
-// Runs Relacy with scheduler Sched: `state` receives the failing
-// execution's scheduler state (for the re-run), `again` marks the re-run.
-template <class Suite, template <rl::thread_id_t> class Sched>
-rl::test_result_e RunScheduler(rl::test_params& p, std::ostream& state, bool again) {
-  return rl::run_test<Suite, Sched<Suite::params::thread_count>>(p, state, again);
-}
-
-template <class Suite>
-rl::test_result_e Explore(const RunRequest& r, rl::test_params& p, std::ostream& state, bool again) {
+// Runs the search the request names, and Relacy's re-run of a failing
+// execution with its history (relacy::RunWithHistory).
+template <class Suite, class BeforeRerun>
+rl::test_result_e Explore(const RunRequest& r, rl::test_params& p, relacy::FixedStreamBuf& report,
+                          relacy::FixedStreamBuf& state, BeforeRerun&& before_rerun) {
+  constexpr rl::thread_id_t kN = Suite::params::thread_count;
+  auto run = [&]<class Sched>() { return relacy::RunWithHistory<Suite, Sched>(p, report, state, before_rerun); };
   switch (r.search.kind) {
     case Search::Kind::kRandom:
-      return RunScheduler<Suite, rl::random_scheduler>(p, state, again);
+      return run.template operator()<rl::random_scheduler<kN>>();
     case Search::Kind::kBound:
-      if (r.relacy_scheduler) return RunScheduler<Suite, rl::context_bound_scheduler>(p, state, again);
-      return RunScheduler<Suite, SplitSearch>(p, state, again);
+      if (r.relacy_scheduler) return run.template operator()<rl::context_bound_scheduler<kN>>();
+      return run.template operator()<SplitSearch<kN>>();
     case Search::Kind::kDpor:
-      return RunScheduler<Suite, dpor::DporScheduler>(p, state, again);
+      return run.template operator()<dpor::DporScheduler<kN>>();
     case Search::Kind::kFull:
       break;
   }
-  if (r.relacy_scheduler) return RunScheduler<Suite, rl::full_search_scheduler>(p, state, again);
-  return RunScheduler<Suite, SplitSearch>(p, state, again);
+  if (r.relacy_scheduler) return run.template operator()<rl::full_search_scheduler<kN>>();
+  return run.template operator()<SplitSearch<kN>>();
 }
 
 // Relacy prints 8-bit values as characters; control bytes become \xNN.
@@ -215,13 +177,11 @@ inline std::string Printable(std::string_view raw) {
 template <class S>
 RunOutcome RunScenario(const ScenarioInfo& info, const RunRequest& r) {
   using Suite = Round<S>;
-  static FixedStreamBuf report_buf(8 << 20);
-  static FixedStreamBuf state_buf(1 << 20);
-  static NullStreamBuf null_buf;
+  static relacy::FixedStreamBuf report_buf(8 << 20);
+  static relacy::FixedStreamBuf state_buf(1 << 20);
+  static relacy::NullStreamBuf null_buf;
   report_buf.Clear();
-  state_buf.Clear();
   std::ostream report(&report_buf);
-  std::ostream state(&state_buf);
   std::ostream null(&null_buf);
 
   RoundInput<S>::config = ConfigOf<S>(info, r.config);
@@ -270,48 +230,52 @@ RunOutcome RunScenario(const ScenarioInfo& info, const RunRequest& r) {
   g_run.start = g_run.last_print = std::chrono::steady_clock::now();
 
   RunOutcome out;
+  // The search's figures and outcomes, read when it ends (before Relacy's
+  // re-run of a failing execution, which must not count).
+  auto search_done = [&] {
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - g_run.start).count();
+    g_run.EndProgress();
+    if (split) {
+      out.iterations = g_split.explored;
+      out.probes = g_split.probes;
+      out.digest = g_split.digest;
+      out.subtrees = g_split.owned_subtrees;
+    } else if (reduced) {
+      const dpor::ExplorerStats& st = dpor::g_search.explorer.Stats();
+      out.iterations = st.explored;
+      out.probes = st.probes;
+      out.digest = st.digest;
+      out.subtrees = st.owned_subtrees;
+      out.blocked = st.blocked;
+    } else {
+      out.iterations = p.stop_iteration;
+    }
+    g_run.outcomes = nullptr;
+    if (r.collect_outcomes) {
+      out.outcomes = outcome_set.Sorted();
+      out.reads = read_set.Sorted();
+      out.outcomes_overflow = outcome_set.overflow() || read_set.overflow();
+    }
+  };
   SetStepHook(&g_run.recorder);
-  const rl::test_result_e result = Explore<Suite>(r, p, state, /*again=*/false);
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - g_run.start).count();
-  g_run.EndProgress();
-  if (split) {
-    out.iterations = g_split.explored;
-    out.probes = g_split.probes;
-    out.digest = g_split.digest;
-    out.subtrees = g_split.owned_subtrees;
-  } else if (reduced) {
-    const dpor::ExplorerStats& st = dpor::g_search.explorer.Stats();
-    out.iterations = st.explored;
-    out.probes = st.probes;
-    out.digest = st.digest;
-    out.subtrees = st.owned_subtrees;
-    out.blocked = st.blocked;
-  } else {
-    out.iterations = p.stop_iteration;
-  }
-  g_run.outcomes = nullptr;
-  if (r.collect_outcomes) {
-    out.outcomes = outcome_set.Sorted();
-    out.reads = read_set.Sorted();
-    out.outcomes_overflow = outcome_set.overflow() || read_set.overflow();
-  }
-  if (result != rl::test_result_success) {
+  const rl::test_result_e result = Explore<Suite>(r, p, report_buf, state_buf, [&] {
+    search_done();
     out.found = true;
     out.found_at = p.stop_iteration;
     if (split) out.iterations = g_split.explored + 1;  // the failing execution ends no iteration
     if (reduced) out.iterations = dpor::g_search.explorer.Stats().explored + 1;
-    // Relacy's re-run of the failing execution, collecting its history.
-    p.initial_state = rl::string(state_buf.View().data(), state_buf.View().size());
-    p.collect_history = true;
     g_split.active = false;
-    report_buf.Clear();
-    Explore<Suite>(r, p, state, /*again=*/true);
+  });
+  if (result == rl::test_result_success) search_done();
+  if (result != rl::test_result_success) {
     out.error_kind = rl::test_result_str(result);
     out.history = Printable(report_buf.View());
     if (report_buf.truncated()) out.history += "\n[history truncated]\n";
-    ParseFailure(out.history, out);
+    const relacy::FailureReport failure = relacy::ReadFailure(out.history);
+    out.message = failure.message;
+    out.where = failure.where;
     for (int i = 0; i < g_run.recorder.size(); ++i) {
-      const StepRecorder::Event& e = g_run.recorder[i];
+      const relacy::StepRecorder::Event& e = g_run.recorder[i];
       out.trace.push_back(StepEvent{e.cpu, e.step, e.value});
     }
     out.trace_truncated = g_run.recorder.truncated();

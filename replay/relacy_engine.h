@@ -3,7 +3,7 @@
 // The same sequencer orders the steps, but the gate is invisible to the
 // memory model: the cursor is plain memory that Relacy does not see, so the
 // turns add no happens-before, and a CPU waiting for its turn spins with
-// rl::yield. Relacy's full search (rl::sched_full) then explores every
+// rl::yield. Relacy's full search then explores every
 // memory-model outcome consistent with the order: which store each relaxed
 // or acquire load reads, fence by fence. The report says whether the
 // invariant held in all of them.
@@ -14,18 +14,21 @@
 //    own gate, or ends): scheduling choices collapse to the table's order and
 //    only memory-model choices branch. It also means a waiting CPU that finds
 //    the turn's holder marked "waits for mmu_lock" knows it is parked.
-//  - after the wait it restores the CPU's last-yield timestamp. Relacy lets a
-//    load that follows a yield read only stores newer than those the thread
-//    saw before it (so spin loops end); the gate's own yields must not hide
-//    older stores that the order still allows.
+//  - its yields keep the CPU's load history (relacy::YieldKeepingHistory,
+//    models/relacy/control.h). Relacy lets a load that follows a yield read
+//    only stores newer than those the thread saw before it (so spin loops
+//    end); the gate's own yields must not hide older stores that the order
+//    still allows.
+//  - a time or execution budget ends the search after the execution in
+//    progress (relacy::StoppableFullSearch), and the verdict is undecided.
 //
 // Executions in which the table's order cannot happen (a CPU finishes before
 // a listed step; it waits for mmu_lock held by a CPU waiting for its turn)
 // derail: the rest runs as after the table, and the execution is counted
 // apart, not merged. Only if every execution derails is the table bad input.
 //
-// Everything the simulation touches is allocated before rl::simulate and has
-// a fixed size: inside the simulation operator new is Relacy's.
+// Everything the simulation touches is allocated before the search starts and
+// has a fixed size: inside the simulation operator new is Relacy's.
 #pragma once
 
 #include "mmu_core/scenario.h"
@@ -34,6 +37,9 @@
 #include "replay/catalog.h"
 #include "replay/outcome.h"
 #include "replay/sequencer.h"
+#include "models/relacy/control.h"
+#include "models/relacy/report.h"
+#include "models/relacy/stream.h"
 
 #include <unistd.h>
 
@@ -48,25 +54,6 @@
 #include <vector>
 
 namespace mmu::replay {
-
-// An output stream over a buffer allocated beforehand (Relacy writes its
-// report from inside the simulation); what does not fit is dropped.
-class FixedStreambuf : public std::streambuf {
- public:
-  explicit FixedStreambuf(std::size_t size) : buf_(size) { setp(buf_.data(), buf_.data() + buf_.size()); }
-  std::string str() const { return std::string(pbase(), pptr()); }
-
- protected:
-  int_type overflow(int_type c) override { return traits_type::not_eof(c); }
-
- private:
-  std::vector<char> buf_;
-};
-
-class NullStreambuf : public std::streambuf {
- protected:
-  int_type overflow(int_type c) override { return traits_type::not_eof(c); }
-};
 
 // The state of one exploration, shared with the simulation through `current`.
 class RelacyReplay final : public StepHook {
@@ -129,7 +116,6 @@ class RelacyReplay final : public StepHook {
     if (opt_.progress && executions_ % 4096 == 0) Progress();
     if (executions_ >= opt_.max_executions) Stop("the exploration reached --max-executions");
     if (executions_ % 256 == 0 && std::chrono::steady_clock::now() > deadline_) Stop("the exploration ran out of time");
-    if (stop_ != nullptr) rl::ctx().fail_test(stop_, rl::test_result_user_assert_failed, $);
   }
 
   // --- after the simulation --------------------------------------------------
@@ -137,18 +123,23 @@ class RelacyReplay final : public StepHook {
   Outcome Explore() {
     const auto start = std::chrono::steady_clock::now();
     summary_ = std::make_unique<ExecutionSummary<1024, 64>>();
-    FixedStreambuf text(1u << 20);
-    NullStreambuf none;
-    std::ostream text_stream(&text), null_stream(&none);
+    auto text = std::make_unique<relacy::FixedStreamBuf>(1u << 20);
+    auto state = std::make_unique<relacy::FixedStreamBuf>(1u << 16);
+    relacy::NullStreamBuf none;
+    std::ostream text_stream(text.get()), null_stream(&none);
     rl::test_params p;
     p.search_type = rl::sched_full;
     p.output_stream = &text_stream;
     p.progress_stream = &null_stream;
     p.progress_output_period = 1u << 30;
     p.execution_depth_limit = 1u << 16;  // scheduling points per execution before Relacy calls it a livelock
+    relacy::g_search_stop = {};
     SetStepHook(this);
-    const bool ok = rl::simulate<Suite>(p);
+    const rl::test_result_e result = relacy::RunWithHistory<Suite, relacy::StoppableFullSearch<Suite::params::thread_count>>(
+        p, *text, *state, [] {});
     SetStepHook(nullptr);
+    const bool ok = result == rl::test_result_success;
+    if (relacy::g_search_stop.stopped) inconclusive_ = stop_;
     if (opt_.progress) std::fputs("\r\033[K", stderr);
 
     Outcome out;
@@ -159,7 +150,8 @@ class RelacyReplay final : public StepHook {
     for (int i = 0; i < summary_->cells(); ++i) out.table.push_back(summary_->cell(i));
     out.table_truncated = summary_->truncated();
     for (int i = 0; i < summary_->sets(); ++i) out.observed.push_back(summary_->set(i));
-    if (!ok) FailedRun(p, text.str(), out);
+    out.inconclusive = inconclusive_ != nullptr ? inconclusive_ : "";
+    if (!ok) FailedRun(p, std::string(text->View()), out);
     if (out.table.empty() && derailed_ > 0) AddLog(first_derailed_, out);
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;
@@ -169,8 +161,6 @@ class RelacyReplay final : public StepHook {
   template <class Ready>
   void Wait(int cpu, Ready ready) {
     if (ready()) return;
-    rl::thread_info_base* self = rl::ctx().threadx_;
-    const rl::timestamp_t saved = self->last_yield_;
     bool yielded = false;
     while (!ready()) {
       // Back from a yield, this CPU runs only once every other one has
@@ -181,17 +171,22 @@ class RelacyReplay final : public StepHook {
         continue;
       }
       if (yielded && seq_.Stuck()) {
+        // No CPU can run under the table's rules: end this execution as
+        // Relacy's deadlock (FailedRun reports the sequencer's failure).
         seq_.GiveUp();
-        rl::ctx().fail_test("replay: no CPU can run", rl::test_result_user_assert_failed, $);
+        rl::ctx().fail_test("replay: no CPU can run", rl::test_result_deadlock, $);
       }
-      rl::yield(kGateYield, $);
+      relacy::YieldKeepingHistory(kGateYield, $);
       yielded = true;
     }
-    self->last_yield_ = saved;
   }
 
+  // Ends the exploration after this execution (time or execution budget):
+  // the verdict is then undecided.
   void Stop(const char* why) {
-    if (stop_ == nullptr) stop_ = why;
+    if (stop_ != nullptr) return;
+    stop_ = why;
+    relacy::RequestStop();
   }
 
   void Progress() const {
@@ -213,16 +208,13 @@ class RelacyReplay final : public StepHook {
     out.table_truncated = log.truncated();
   }
 
-  // Relacy stopped: an invariant failed, the replay gave up, or the budget ran out.
+  // Relacy stopped at a failed execution: an invariant failed, a freed page
+  // was touched, or the replay could not go on (no CPU can run, a livelock).
   void FailedRun(const rl::test_params& p, const std::string& text, Outcome& out) {
     // The last execution Relacy ran (its replay of the failing one) is in log_.
-    const std::string result = ResultLine(text);
-    out.relacy_result = result;
+    const relacy::FailureReport failure = relacy::ReadFailure(text);
+    out.relacy_result = failure.line;
     if (opt_.history) out.relacy_history = text;
-    if (stop_ != nullptr) {
-      out.inconclusive = stop_;
-      return;
-    }
     if (p.test_result == rl::test_result_livelock) {
       out.inconclusive =
           "Relacy reports a livelock: a CPU waits without reaching a step point or LockMmu (a lock the core takes "
@@ -238,8 +230,9 @@ class RelacyReplay final : public StepHook {
       return;
     }
     Violation v;
-    v.what = Description(result);
-    Location(text, &v);
+    v.what = failure.message.empty() ? failure.kind : failure.message;
+    v.cpu = failure.cpu;
+    v.where = failure.where;
     for (int i = 0; i < log_.size(); ++i) {
       if (log_[i].row >= 0) v.after_row = log_[i].row;
     }
@@ -248,36 +241,6 @@ class RelacyReplay final : public StepHook {
     out.violation_derailed = seq_.failure().kind != SeqError::kNone;
     if (out.violation_derailed) out.failure = seq_.failure();
     AddLog(log_, out);
-  }
-
-  // Relacy's report starts with the test's name, then "KIND (description)".
-  static std::string ResultLine(const std::string& text) {
-    std::size_t a = text.find('\n');
-    if (a == std::string::npos) return text;
-    std::size_t b = text.find('\n', a + 1);
-    return text.substr(a + 1, b == std::string::npos ? std::string::npos : b - a - 1);
-  }
-  static std::string Description(const std::string& result) {
-    const std::size_t open = result.find(" (");
-    if (open == std::string::npos || result.back() != ')') return result;
-    return result.substr(open + 2, result.size() - open - 3);
-  }
-  // The history line that failed: "[31] 0: USER ASSERT FAILED (what), in
-  // function, ./mmu_core/file.h(156)". Gives the CPU and "file:line".
-  static void Location(const std::string& text, Violation* v) {
-    const std::size_t at = text.rfind("ASSERT FAILED");
-    if (at == std::string::npos) return;
-    const std::size_t start = text.rfind('\n', at) == std::string::npos ? 0 : text.rfind('\n', at) + 1;
-    const std::size_t end = text.find('\n', at);
-    const std::string line = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
-    const std::size_t bracket = line.find("] ");
-    if (bracket != std::string::npos) v->cpu = std::atoi(line.c_str() + bracket + 2);
-    const std::size_t comma = line.rfind(", ");
-    const std::size_t open = line.rfind('(');
-    if (comma == std::string::npos || open == std::string::npos || open < comma) return;
-    std::string file = line.substr(comma + 2, open - comma - 2);
-    if (file.rfind("./", 0) == 0) file.erase(0, 2);
-    v->where = file + ":" + line.substr(open + 1, line.size() - open - 2);
   }
 
   RunOptions opt_;
@@ -291,7 +254,8 @@ class RelacyReplay final : public StepHook {
   std::uint64_t executions_ = 0;
   std::uint64_t derailed_ = 0;
   SeqFailure first_failure_;
-  const char* stop_ = nullptr;
+  const char* stop_ = nullptr;          // why the exploration was asked to stop
+  const char* inconclusive_ = nullptr;  // ... and it did, before its end
   std::chrono::steady_clock::time_point deadline_;
 };
 

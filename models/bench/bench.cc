@@ -42,8 +42,8 @@ struct Timed {
 // Best of `repeat` runs of one Relacy suite with Relacy's full-search scheduler.
 template <class Suite>
 Timed TimeRelacy(int repeat, StepHook* hook) {
-  static FixedStreamBuf out_buf(1 << 20);
-  static NullStreamBuf null_buf;
+  static relacy::FixedStreamBuf out_buf(1 << 20);
+  static relacy::NullStreamBuf null_buf;
   Timed best;
   for (int i = 0; i < repeat; ++i) {
     out_buf.Clear();

@@ -8,17 +8,14 @@
 // shows the checker is really searching, not just compiling.
 //
 // Raw Relacy on purpose (no mmu_core facade): it checks the toolchain chain
-// Bazel -> relacy-dev -> doctest on its own.
+// Bazel -> relacy-dev (through the suite's include wrapper) -> doctest on its own.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include <string>
 
-#include "models/fixed_stream.h"
-
-// Last: relacy.hpp defines macros (new, delete, assert, ...) that break
-// standard and doctest headers included after it.
-#include <relacy/relacy.hpp>
+#include "models/relacy/stream.h"
+#include "third_party/relacy_include.h"
 
 namespace {
 
@@ -49,8 +46,8 @@ struct Result {
 
 template <class Suite>
 Result Simulate() {
-  static mmu::models::FixedStreamBuf out_buf(1 << 20);
-  static mmu::models::NullStreamBuf null_buf;
+  static mmu::relacy::FixedStreamBuf out_buf(1 << 20);
+  static mmu::relacy::NullStreamBuf null_buf;
   out_buf.Clear();
   std::ostream out(&out_buf);
   std::ostream null(&null_buf);

@@ -78,20 +78,5 @@ TEST_CASE("search names") {
   CHECK_FALSE(Search::Parse("random:5")->IsTree());
 }
 
-TEST_CASE("Relacy's report gives the message and where it was raised") {
-  RunOutcome o;
-  ParseFailure(
-      "USER ASSERT FAILED (torn (present) spte)\niteration: 7\n\nexecution history (2):\n"
-      "[0] 0: atomic load, in f, ./a.h(1)\n"
-      "[1] 0: USER ASSERT FAILED (torn (present) spte), in void S::Thread(int), ./mmu_core/scenarios/s.h(105)\n",
-      o);
-  CHECK(o.message == "torn (present) spte");
-  CHECK(o.where == "mmu_core/scenarios/s.h(105)");
-  RunOutcome bare;
-  ParseFailure("DEADLOCK\niteration: 3\n", bare);
-  CHECK(bare.message.empty());
-  CHECK(bare.where.empty());
-}
-
 }  // namespace
 }  // namespace mmu::models

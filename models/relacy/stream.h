@@ -1,4 +1,4 @@
-// models/fixed_stream.h: stream buffers that never allocate.
+// models/relacy/stream.h: stream buffers that never allocate, for Relacy.
 //
 // Inside a Relacy simulation the global operator new is Relacy's, and memory
 // allocated there must be freed there; a std::ostringstream handed to
@@ -11,7 +11,7 @@
 #include <streambuf>
 #include <string_view>
 
-namespace mmu::models {
+namespace mmu::relacy {
 
 // An output buffer of fixed size; what does not fit is dropped (truncated()).
 class FixedStreamBuf : public std::streambuf {
@@ -42,4 +42,4 @@ class NullStreamBuf : public std::streambuf {
   int overflow(int c) override { return traits_type::not_eof(c); }
 };
 
-}  // namespace mmu::models
+}  // namespace mmu::relacy
