@@ -116,12 +116,19 @@ class Lexer {
   void SetInitBlock(bool on) { init_block_ = on; }
 
   // herd7 ignores the lines between the header and the init block (diy's
-  // metadata: `Hash=...`, `Cycle=...`, `Relax=...`); each must be
-  // `key=value`. Stops at `{`.
+  // metadata: `Hash=...`, `Cycle=...`, `Relax=...`, a quoted cycle); each
+  // must be `key=value` or a quoted line. Stops at `{`.
   void SkipMetadataLines() {
     for (;;) {
       SkipBlanksAndComments();
       if (AtEnd() || Peek() == '{') return;
+      if (Peek() == '"') {  // diy's quoted cycle line
+        while (!AtEnd() && Peek() != '\n') {
+          if (Peek() == '\0') Fail(Pos(), "unexpected NUL byte");
+          Advance();
+        }
+        continue;
+      }
       SourcePos p = Pos();
       size_t key = 0;
       while (!AtEnd() && (std::isalnum(static_cast<unsigned char>(Peek())) || Peek() == '_' || Peek() == '-' ||

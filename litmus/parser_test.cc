@@ -263,6 +263,7 @@ TEST_CASE("judge_without_result_line_says_so") {
 
 TEST_CASE("herd7_syntax_metadata_init_comments_typed_registers_register_conditions") {
   const char* src = R"(C herd-syntax
+"Rfe PodRR Fre PodWW"
 Hash=0123abcd
 Cycle=Rfe PodRR Fre PodWW
 (* Result: Sometimes *)
