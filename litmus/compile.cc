@@ -23,6 +23,7 @@ bool EvalCond(const CondNode& c, const int64_t* state) {
 }
 
 std::string FormatValue(const Program& p, int64_t v) {
+  if (v == kAnyValue) return "?";
   if (v >= kAddrBase && v < kAddrBase + static_cast<int64_t>(p.locations.size())) {
     return p.locations[v - kAddrBase].name;
   }

@@ -23,6 +23,8 @@ using lkmm::EvType;
 constexpr size_t kMaxValuesPerLocation = 64;
 constexpr size_t kMaxTracesPerThread = 1 << 16;
 constexpr int kMaxEventsPerThread = 60;
+// A value no litmus test writes: stands for "some other value" (see probes).
+constexpr int64_t kProbe = kAnyValue;
 
 struct Trace {
   std::vector<Event> events;
@@ -59,7 +61,11 @@ class TraceGen {
     int pc = 0;
     std::vector<int64_t> regs;
     std::vector<uint64_t> taint;  // reads (thread indices) each register depends on
-    uint64_t ctrl = 0;            // reads some executed branch depended on
+    // Open conditionals: where each one's branches join again, and the reads
+    // its test depended on. A control dependency reaches the events inside
+    // the branches only, not those after the `if` (as in LKMM: the compiler
+    // may hoist a store that both branches end with).
+    std::vector<std::pair<int, uint64_t>> ctrl;
     std::vector<Event> events;
     unsigned held = 0;
     int rcu = 0;
@@ -107,7 +113,7 @@ class TraceGen {
     e.tags = tags;
     e.addr = addr;
     e.data = data;
-    e.ctrl = s.ctrl;
+    for (const auto& [join, mask] : s.ctrl) e.ctrl |= mask;
     e.op = &op;
     s.events.push_back(e);
     return e.index;
@@ -154,6 +160,7 @@ class TraceGen {
   void Run(State& s) {
     const int n = static_cast<int>(th_.ops.size());
     while (s.pc < n) {
+      while (!s.ctrl.empty() && s.pc >= s.ctrl.back().first) s.ctrl.pop_back();
       const Op& op = th_.ops[s.pc];
       const int at = s.pc;
       ++s.pc;
@@ -226,10 +233,18 @@ class TraceGen {
           s.taint[op.dst] = Taint(s, op.a) | (op.alu == AluOp::kMov ? 0 : Taint(s, op.b));
           break;
         }
-        case OpCode::kJumpIfZero:
-          s.ctrl |= Taint(s, op.a);
+        case OpCode::kJumpIfZero: {
+          // The compiler lays an if out as: test, then-branch, [jump to the
+          // end, else-branch]; the join is the end.
+          int join = op.target;
+          if (op.target > 0 && op.target - 1 > at && th_.ops[op.target - 1].code == OpCode::kJump &&
+              th_.ops[op.target - 1].target > op.target) {
+            join = th_.ops[op.target - 1].target;
+          }
+          if (Taint(s, op.a)) s.ctrl.emplace_back(join, Taint(s, op.a));
           if (Val(s, op.a) == 0) s.pc = op.target;
           break;
+        }
         case OpCode::kJump:
           s.pc = op.target;
           break;
@@ -376,9 +391,38 @@ class Enumerator {
   void ComputeTraces() {
     const size_t nl = p_.locations.size();
     std::vector<std::set<int64_t>> vals(nl);
+    // Probe values, as herd7's symbolic reads: a read may also return a
+    // value no write is known to produce yet, so every branch a comparison
+    // allows is explored (a write on that branch may then produce the
+    // value, the out-of-thin-air shapes LKMM allows through control flow).
+    // A probe that no write ever produces leaves a trace no candidate uses.
+    std::set<int64_t> probes = {0, kProbe};
+    for (const Thread& th : p_.threads) {
+      for (const Op& op : th.ops) {
+        bool compare = op.code == OpCode::kAlu && (op.alu == AluOp::kEq || op.alu == AluOp::kNe ||
+                                                   op.alu == AluOp::kLt || op.alu == AluOp::kLe ||
+                                                   op.alu == AluOp::kGt || op.alu == AluOp::kGe);
+        if (compare) {
+          for (const Operand* o : {&op.a, &op.b}) {
+            if (o->is_reg) continue;
+            probes.insert(o->v);
+            if (op.alu != AluOp::kEq && op.alu != AluOp::kNe) {
+              probes.insert(o->v - 1);
+              probes.insert(o->v + 1);
+            }
+          }
+        }
+        if (op.code == OpCode::kCas && !op.a.is_reg) probes.insert(op.a.v);
+        if (op.code == OpCode::kAddUnless && !op.b.is_reg) probes.insert(op.b.v);
+      }
+    }
     for (size_t l = 0; l < nl; ++l) {
       vals[l].insert(p_.locations[l].init);
-      if (p_.locations[l].is_lock) vals[l].insert(1);
+      if (p_.locations[l].is_lock) {
+        vals[l].insert(1);
+      } else {
+        vals[l].insert(probes.begin(), probes.end());
+      }
     }
     // Fixpoint: a read returns the initial value or one some trace writes.
     // In one execution a value is computed through a chain of reads-from

@@ -42,6 +42,9 @@ inline constexpr int kMaxRegs = 64;       // named registers plus temporaries, p
 inline constexpr int kMaxOps = 256;       // per process
 inline constexpr int kMaxObserved = 32;   // width of a final state
 inline constexpr int64_t kAddrBase = int64_t{1} << 40;
+// The LKMM engine's stand-in for "a value no write is known to produce"
+// (herd7's unresolved symbolic value); prints as `?`.
+inline constexpr int64_t kAnyValue = 0x5eed5eed5eedLL;
 
 enum class MemOrder : uint8_t { kRelaxed, kAcquire, kRelease, kMb };
 enum class FenceKind : uint8_t { kMb, kRmb, kWmb };
