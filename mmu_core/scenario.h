@@ -46,6 +46,7 @@
 
 #include "mmu_core/catalog/config.h"
 #include "mmu_core/mutations.h"
+#include "mmu_core/windows.h"
 
 namespace mmu {
 

@@ -5,10 +5,12 @@
 // its CPU number, its delay plan, the step log of the round it is running
 // and the round's fault record.
 //
-//   StressHook   before():   the delay plan's step delay;
+//   StressHook   before():   the delay plan's step delay, or (--timing pct)
+//                            waiting for the CPU's turn (stress/pct.h);
 //                blocking(): the same delay before taking mmu_lock, so a
 //                            lock break (unlock, relock) leaves a window in
-//                            which a waiting CPU gets the lock;
+//                            which a waiting CPU gets the lock (PCT: the
+//                            CPU cannot run until unblocked());
 //                after():    appends (tick, step, value) to the round's log.
 //                All three publish what the CPU is doing for the stall
 //                watchdog (stress/watchdog.h): the step it is in, the lock
@@ -30,6 +32,7 @@
 #include "mmu_core/steps.h"
 #include "mmu_core/sync.h"
 #include "stress/clock.h"
+#include "stress/pct.h"
 #include "stress/timing.h"
 #include "stress/watchdog.h"
 
@@ -122,6 +125,7 @@ struct WorkerContext {
   FaultRecord* fault = nullptr;  // the running round's (or checked round's) record
   bool in_check = false;         // running S::Check() for the round
   const char* taking = nullptr;  // the lock named by blocking(), until its take lock step ends
+  PctRound* pct = nullptr;       // the running round's PCT scheduler (--timing pct), else delays
 };
 
 inline thread_local WorkerContext* tls_worker = nullptr;
@@ -131,13 +135,21 @@ class StressHook final : public mmu::StepHook {
   void before(int, mmu::Step s) override {
     WorkerContext* w = tls_worker;
     if (w == nullptr || w->log == nullptr) return;
-    w->plan.BeforeStep();
+    if (w->pct != nullptr) {
+      w->pct->Before(w->cpu);
+    } else {
+      w->plan.BeforeStep();
+    }
     w->status->in_step.store(static_cast<int>(s), std::memory_order_relaxed);
   }
   void blocking(int, const char* what) override {
     WorkerContext* w = tls_worker;
     if (w == nullptr || w->log == nullptr) return;
-    w->plan.BeforeStep();
+    if (w->pct != nullptr) {
+      w->pct->Blocking(w->cpu);
+    } else {
+      w->plan.BeforeStep();
+    }
     w->taking = what;
     w->status->waiting_for.store(what, std::memory_order_relaxed);
   }
@@ -145,11 +157,13 @@ class StressHook final : public mmu::StepHook {
     WorkerContext* w = tls_worker;
     if (w == nullptr || w->log == nullptr) return;
     w->status->waiting_for.store(nullptr, std::memory_order_relaxed);
+    if (w->pct != nullptr) w->pct->Unblocked(w->cpu);
   }
   void after(int, mmu::Step s, std::uint64_t value) override {
     WorkerContext* w = tls_worker;
     if (w == nullptr || w->log == nullptr) return;
     w->log->Add({StepStamp(), value, s});
+    if (w->pct != nullptr) w->pct->After(w->cpu);
     CpuStatus& st = *w->status;
     st.last_step.store(static_cast<int>(s), std::memory_order_relaxed);
     st.last_value.store(value, std::memory_order_relaxed);

@@ -9,7 +9,8 @@
 //
 // Exit status: 0 no violation, 1 an invariant was violated, 2 bad input,
 // 3 a round stalled (the watchdog: a livelock or deadlock in the core; the
-// run ends there), 130 interrupted (Ctrl-C) without a violation. A
+// run ends there), 4 a race window opened in fewer rounds than
+// --min-window-hits, 130 interrupted (Ctrl-C) without a violation. A
 // ThreadSanitizer build (//stress:stress_tsan) exits with TSan's code (66)
 // when it reports.
 #include <unistd.h>
@@ -30,6 +31,7 @@
 #include "stress/registry.h"
 #include "stress/report.h"
 #include "stress/stall.h"
+#include "stress/window_report.h"
 
 namespace {
 
@@ -88,6 +90,7 @@ int main(int argc, char** argv) {
   bool interrupted = false;
   bool stalled = false;
   bool write_failed = false;
+  bool windows_short = false;
   bool wrote_interleaving = false;
   for (stress::PlannedRun& run : plan.runs) {
     const stress::ScenarioInfo& s = run.scenario->info;
@@ -100,12 +103,23 @@ int main(int argc, char** argv) {
     if (terminal && long_run) std::fprintf(stderr, "\r\033[K");
     if (!results.empty()) std::cout << "\n";
     std::cout << stress::SummaryText(s, run.spec, r, run.command);
+    const bool whole_run = !r.stall && !r.interrupted && !run.spec.stop_on_violation;
+    std::cout << stress::WindowsText(r, run.spec.min_window_hits, whole_run);
     if (r.stall) std::cout << stress::StallText(s, run.spec, *r.stall);
     std::cout << std::flush;
     results.push_back(stress::RunJson(s, run.spec, r, run.command));
     results.back()["stall_limit_seconds"] = r.stall_limit;
     results.back()["slowest_progress_gap_seconds"] = r.slowest_progress_gap;
     results.back()["stall"] = r.stall ? stress::StallJson(*r.stall) : nlohmann::json(nullptr);
+    results.back()["windows"] = stress::WindowsJson(r);
+    results.back()["min_window_hits"] = run.spec.min_window_hits;
+    // A window that opened too rarely is a finding of a completed run only
+    // (a run stopped at a violation or by Ctrl-C has not had its budget).
+    if (run.spec.min_window_hits > 0 && whole_run) {
+      const auto short_windows = stress::WindowsShort(r, run.spec.min_window_hits);
+      results.back()["windows_below_min"] = short_windows.size();
+      windows_short = windows_short || !short_windows.empty();
+    }
     violated = violated || r.violating_rounds > 0;
     interrupted = interrupted || r.interrupted;
     // The file gets the run's first finding: a violating round, or the
@@ -124,7 +138,12 @@ int main(int argc, char** argv) {
   if (!o.json.empty()) write_failed = !WriteFile(o.json, results.dump(2) + "\n") || write_failed;
   // The paths were checked before the run: a write that fails now (a full
   // disk) does not hide what the run found.
-  int code = stalled ? stress::kExitStall : violated ? 1 : write_failed ? 2 : interrupted ? 130 : 0;
+  int code = stalled          ? stress::kExitStall
+             : violated       ? 1
+             : windows_short  ? stress::kExitWindows
+             : write_failed   ? 2
+             : interrupted    ? 130
+                              : 0;
   if (stalled) {
     // Threads stuck in the core cannot be joined, and static destructors must
     // not run under them: leave at once.

@@ -12,6 +12,7 @@
 
 #include "mmu_core/mutations.h"
 #include "stress/output_path.h"
+#include "stress/pct.h"
 #include "stress/report.h"
 
 namespace stress {
@@ -51,10 +52,15 @@ std::string Command(const ScenarioInfo& s, const Options& o, const RunSpec& spec
   if (spec.seconds > 0) c += fmt::format(" --seconds {:g}", spec.seconds);
   if (spec.rounds > 0) c += fmt::format(" --ops {}", spec.rounds);
   c += fmt::format(" --seed {}", spec.seed);
-  if (spec.max_delay_ns != kDefaultMaxDelayNs) c += fmt::format(" --max-delay-ns {}", spec.max_delay_ns);
+  if (spec.timing != kDefaultTiming) c += fmt::format(" --timing {}", TimingName(spec.timing));
+  if (UsesDelays(spec.timing) && spec.max_delay_ns != kDefaultMaxDelayNs) {
+    c += fmt::format(" --max-delay-ns {}", spec.max_delay_ns);
+  }
+  if (UsesPct(spec.timing) && spec.pct_depth != kDefaultPctDepth) c += fmt::format(" --pct-depth {}", spec.pct_depth);
   if (spec.stop_on_violation) c += " --stop-on-violation";
   if (!spec.pin) c += " --no-pin";
   if (spec.stall_seconds > 0) c += fmt::format(" --stall-seconds {:g}", spec.stall_seconds);
+  if (spec.min_window_hits > 0) c += fmt::format(" --min-window-hits {}", spec.min_window_hits);
   return c;
 }
 
@@ -76,7 +82,7 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
       "Stress the shadow-MMU core on real threads: run rounds of a scenario with its CPUs released together,\n"
       "random delays between steps, and the scenario's invariant checked in every round.\n"
       "Exit status: 0 no violation, 1 invariant violated, 2 bad input, 3 a round stalled (livelock or deadlock),\n"
-      "130 interrupted.",
+      "4 a race window opened in fewer rounds than --min-window-hits, 130 interrupted.",
       "stress"};
   app.add_option("--scenario", o.scenario, "scenario name (see --list), or 'all'");
   app.add_option("--mutation", o.mutation, "catalogue mutation to inject (e.g. M2.4), or 'none'");
@@ -98,14 +104,24 @@ ParseOutcome ParseCommandLine(int argc, const char* const* argv) {
   app.add_option("--ops", o.ops, "round budget (with --seconds: whichever ends first)");
   app.add_option("--seed", o.seed, "seed of the delay generators (default: a fresh one, printed)")
       ->check(NotNegative());
+  app.add_option("--timing", o.timing,
+                 fmt::format("how rounds are timed: 'delays' (random delays between steps), 'pct' (PCT priorities "
+                             "and change points) or 'mixed' (delays and PCT in alternate rounds); default {}",
+                             TimingName(kDefaultTiming)));
   app.add_option("--max-delay-ns", o.max_delay_ns,
-                 fmt::format("longest random delay before a step, 0 = none (default {})", kDefaultMaxDelayNs))
+                 fmt::format("delays, mixed: longest random delay before a step, 0 = none (default {})", kDefaultMaxDelayNs))
       ->check(NotNegative());
+  app.add_option("--pct-depth", o.pct_depth,
+                 fmt::format("pct, mixed: the bug depth d: d-1 priority change points per round (1 to {}, default {})",
+                             PctRound::kMaxDepth, kDefaultPctDepth));
   app.add_flag("--stop-on-violation", o.stop_on_violation, "end the run at the first violating round");
   app.add_flag("--no-pin", o.no_pin, "let the scheduler place the workers (default: one per core, round robin)");
   app.add_option("--stall-seconds", o.stall_seconds,
                  "stall limit: a round with no progress for this long ends the run, exit 3 (default: derived from "
                  "the run's slowest rounds, at least 3 s)");
+  app.add_option("--min-window-hits", o.min_window_hits,
+                 "fail (exit 4) when a race window of the scenario opened in fewer than N rounds (default: a "
+                 "window that never opened is a warning)");
   app.add_option("--json", o.json, "write the results as JSON to this file");
   app.add_option("--interleaving-out", o.interleaving_out,
                  "write the first violating round as an interleaving file (for replay)");
@@ -146,10 +162,29 @@ Plan MakePlan(const Options& o, std::uint64_t default_seed) {
                             kMaxSeconds));
   }
   if (o.ops.has_value() && *o.ops <= 0) return fail(fmt::format("--ops {}: give a positive number of rounds", *o.ops));
-  if (o.max_delay_ns > kMaxDelayNsLimit) {
+  if (o.max_delay_ns.has_value() && *o.max_delay_ns > kMaxDelayNsLimit) {
     return fail(fmt::format("--max-delay-ns {} is too long (at most {} ns: a delay shifts one step, it does not "
                             "deschedule)",
-                            o.max_delay_ns, kMaxDelayNsLimit));
+                            *o.max_delay_ns, kMaxDelayNsLimit));
+  }
+  Timing timing = kDefaultTiming;
+  if (o.timing == "pct") {
+    timing = Timing::kPct;
+  } else if (o.timing == "delays") {
+    timing = Timing::kDelays;
+  } else if (o.timing == "mixed") {
+    timing = Timing::kMixed;
+  } else if (!o.timing.empty()) {
+    return fail(fmt::format("--timing '{}' is not a timing mode: give 'delays', 'pct' or 'mixed'", o.timing));
+  }
+  if (o.pct_depth.has_value() && (*o.pct_depth < 1 || *o.pct_depth > PctRound::kMaxDepth)) {
+    return fail(fmt::format("--pct-depth {} is not a bug depth: give 1 to {}", *o.pct_depth, PctRound::kMaxDepth));
+  }
+  if (!UsesDelays(timing) && o.max_delay_ns.has_value()) {
+    return fail("--max-delay-ns applies to --timing delays or mixed (PCT orders the steps instead of delaying them)");
+  }
+  if (!UsesPct(timing) && o.pct_depth.has_value()) {
+    return fail("--pct-depth applies to --timing pct or mixed (the timing of this run is delays)");
   }
   if (o.threads.has_value() && (*o.threads <= 0 || *o.threads > kMaxThreads)) {
     return fail(fmt::format("--threads {} is not a thread count (1 to {})", *o.threads, kMaxThreads));
@@ -158,6 +193,10 @@ Plan MakePlan(const Options& o, std::uint64_t default_seed) {
       !(std::isfinite(*o.stall_seconds) && *o.stall_seconds >= kMinStallSeconds && *o.stall_seconds <= kMaxSeconds)) {
     return fail(fmt::format("--stall-seconds {:g} is not a stall limit: give a number of seconds in [{:g}, {:g}]",
                             *o.stall_seconds, kMinStallSeconds, kMaxSeconds));
+  }
+  if (o.min_window_hits.has_value() && (*o.min_window_hits < 1 || *o.min_window_hits > kMaxWindowHits)) {
+    return fail(fmt::format("--min-window-hits {} is not a round count: give 1 to {}", *o.min_window_hits,
+                            kMaxWindowHits));
   }
   // Output paths are checked before any work, so that a run's findings are
   // never lost to a file that cannot be written at the end.
@@ -219,10 +258,13 @@ Plan MakePlan(const Options& o, std::uint64_t default_seed) {
     spec.seconds = o.seconds.value_or(o.ops.has_value() ? 0 : kDefaultSeconds);
     spec.rounds = static_cast<std::uint64_t>(o.ops.value_or(0));
     spec.seed = o.seed.value_or(default_seed);
-    spec.max_delay_ns = o.max_delay_ns;
+    spec.timing = timing;
+    spec.max_delay_ns = o.max_delay_ns.value_or(kDefaultMaxDelayNs);
+    spec.pct_depth = static_cast<int>(o.pct_depth.value_or(kDefaultPctDepth));
     spec.stop_on_violation = o.stop_on_violation;
     spec.pin = !o.no_pin;
     spec.stall_seconds = o.stall_seconds.value_or(0);
+    spec.min_window_hits = static_cast<std::uint64_t>(o.min_window_hits.value_or(0));
     run.command = Command(s, o, spec);
     plan.runs.push_back(std::move(run));
   }

@@ -27,6 +27,9 @@ inline constexpr std::uint64_t kDefaultMaxDelayNs = 2000;
 inline constexpr std::uint64_t kMaxDelayNsLimit = 1000000;
 inline constexpr int kMaxThreads = 256;
 inline constexpr double kMinStallSeconds = 0.1;
+inline constexpr long long kMaxWindowHits = 1000000000;
+inline constexpr Timing kDefaultTiming = Timing::kDelays;
+inline constexpr int kDefaultPctDepth = 3;
 
 struct Options {
   std::string scenario;  // a name, or "all"
@@ -36,10 +39,13 @@ struct Options {
   std::optional<double> seconds;
   std::optional<long long> ops;  // signed, so that a negative count is an error
   std::optional<std::uint64_t> seed;
-  std::uint64_t max_delay_ns = kDefaultMaxDelayNs;
+  std::string timing = "";                 // "delays" or "pct"; "" = kDefaultTiming
+  std::optional<std::uint64_t> max_delay_ns;  // delays only
+  std::optional<long long> pct_depth;         // pct only
   bool stop_on_violation = false;
   bool no_pin = false;
   std::optional<double> stall_seconds;  // unset: derived from the run's rounds
+  std::optional<long long> min_window_hits;  // each race window must open in this many rounds
   std::string json;              // write the results here
   std::string interleaving_out;  // write the first violation here, as a table
   bool list = false;

@@ -2,6 +2,7 @@
 #include "stress/report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 
 #include <fmt/format.h>
@@ -112,10 +113,15 @@ std::string StepTable(const ScenarioInfo& s, const Violation& v, bool with_value
 
 std::string SummaryText(const ScenarioInfo& s, const RunSpec& spec, const RunResult& r, const std::string& command) {
   std::string out = fmt::format("{} ({}): {}\n", s.name, s.section, s.invariant);
-  out += fmt::format("  engine    {} threads{}, {} cop{} x {} CPUs, delays {}, seed {}\n", EngineName(),
+  const std::string delays =
+      "delays " + (spec.max_delay_ns == 0 ? std::string("off") : fmt::format("up to {} ns", spec.max_delay_ns));
+  const std::string timing = spec.timing == Timing::kPct     ? fmt::format("PCT depth {}", spec.pct_depth)
+                             : spec.timing == Timing::kMixed ? fmt::format("{} and PCT depth {} in alternate rounds",
+                                                                           delays, spec.pct_depth)
+                                                             : delays;
+  out += fmt::format("  engine    {} threads{}, {} cop{} x {} CPUs, {}, seed {}\n", EngineName(),
                      spec.pin ? " pinned to cores" : "", spec.copies, spec.copies == 1 ? "y" : "ies", s.threads,
-                     spec.max_delay_ns == 0 ? std::string("off") : fmt::format("up to {} ns", spec.max_delay_ns),
-                     spec.seed);
+                     timing, spec.seed);
   out += fmt::format("  mutation  {}\n", MutationLine(spec));
   out += fmt::format("  budget    {}\n\n", Budget(spec));
 
@@ -139,6 +145,14 @@ std::string SummaryText(const ScenarioInfo& s, const RunSpec& spec, const RunRes
     out += fmt::format("  CPUs ran side by side (their steps overlapped in time) in {}% of rounds{}\n",
                        share < 1 ? fmt::format("{:.2f}", share) : fmt::format("{:.0f}", share),
                        share < 20 ? " (low: a busy machine, or CPUs that take turns under a lock)" : "");
+  }
+  if (UsesPct(spec.timing) && r.rounds > 0) {
+    // PCT's bound, with k the longest round seen (stress/pct.h).
+    const double k = std::max(1, r.max_round_steps);
+    const double inverse = s.threads * std::pow(k, spec.pct_depth - 1);
+    out += fmt::format("  PCT: n = {} CPUs, k = {} steps in the longest round, d = {}: a bug of depth {} shows with\n"
+                       "  probability at least 1/(n k^(d-1)) = 1/{} per PCT round, for the steps the scheduler orders\n",
+                       s.threads, r.max_round_steps, spec.pct_depth, spec.pct_depth, Count(static_cast<std::uint64_t>(inverse)));
   }
   if (r.first.has_value()) {
     const Violation& v = *r.first;
@@ -193,7 +207,9 @@ nlohmann::json RunJson(const ScenarioInfo& s, const RunSpec& spec, const RunResu
   j["copies"] = spec.copies;
   j["threads"] = spec.copies * s.threads;
   j["seed"] = spec.seed;
+  j["timing"] = TimingName(spec.timing);
   j["max_delay_ns"] = spec.max_delay_ns;
+  j["pct_depth"] = spec.pct_depth;
   j["budget_seconds"] = spec.seconds;
   j["budget_rounds"] = spec.rounds;
   j["stop_on_violation"] = spec.stop_on_violation;
@@ -204,6 +220,7 @@ nlohmann::json RunJson(const ScenarioInfo& s, const RunSpec& spec, const RunResu
   j["violations"] = r.violations;
   j["violating_rounds"] = r.violating_rounds;
   j["overlapping_rounds"] = r.overlapping_rounds;
+  j["max_round_steps"] = r.max_round_steps;
   j["interrupted"] = r.interrupted;
   nlohmann::json per = nlohmann::json::array();
   for (const ConfigTally& t : r.per_config) {

@@ -24,6 +24,16 @@ struct Progress {
   double seconds = 0;
 };
 
+// How the rounds' timing is varied: random delays between steps (timing.h),
+// PCT's priorities and change points (pct.h), or both, round by round
+// (mixed: even rounds delays, odd rounds PCT).
+enum class Timing { kDelays, kPct, kMixed };
+inline const char* TimingName(Timing t) {
+  return t == Timing::kPct ? "pct" : t == Timing::kMixed ? "mixed" : "delays";
+}
+inline bool UsesPct(Timing t) { return t != Timing::kDelays; }
+inline bool UsesDelays(Timing t) { return t != Timing::kPct; }
+
 struct RunSpec {
   int copies = 1;
   std::vector<int> configs;        // indices into the family, rotated per round; never empty
@@ -31,13 +41,18 @@ struct RunSpec {
   double seconds = 0;              // time budget; 0 = none
   std::uint64_t rounds = 0;        // round budget; 0 = none
   std::uint64_t seed = 1;
-  std::uint64_t max_delay_ns = 0;  // 0 = no delays (steps are still recorded)
+  Timing timing = Timing::kDelays;
+  std::uint64_t max_delay_ns = 0;  // delays, mixed; 0 = no delays (steps are still recorded)
+  int pct_depth = 3;               // pct, mixed: d (d-1 change points per round)
   bool stop_on_violation = false;
   bool pin = true;  // pin workers to cores, round robin over the affinity mask
   // The stall watchdog's limit: a copy whose rounds make no progress for this
   // long has stalled (a livelock or deadlock in the core) and the run ends.
   // 0: derived from the run's own slowest rounds (stress/runner.h).
   double stall_seconds = 0;
+  // Each race window must open in at least this many rounds (0: a window
+  // that never opens is only a warning). Checked by the driver after the run.
+  std::uint64_t min_window_hits = 0;
   // Called about four times a second from the thread that started the run.
   std::function<void(const Progress&)> on_progress;
   // Set by a signal handler: end the run early, keep what was found.
@@ -101,6 +116,17 @@ struct Stall {
   int dropped_steps = 0;
 };
 
+// One race window of the scenario (mmu_core/windows.h) and, per order, the
+// rounds in which its steps ran that way (stress/windows.h).
+struct WindowTally {
+  std::string name;
+  int outer_cpu = 0;
+  std::string open, close;  // "" = the start / the end of the round
+  int inner_cpu = 0;
+  std::string inner;
+  std::uint64_t before = 0, inside = 0, after = 0, not_run = 0;
+};
+
 struct ConfigTally {
   int index = 0;
   std::string config;
@@ -124,6 +150,8 @@ struct RunResult {
   // batch set up), as the watchdog sampled it: a bound on the slowest round.
   double slowest_progress_gap = 0;
   double stall_limit = 0;          // the limit in force at the end
+  int max_round_steps = 0;         // the most steps a round took (PCT's k)
+  std::vector<WindowTally> windows;  // the scenario's race windows, counted
   std::optional<Stall> stall;      // set: the run ended on a stall; its threads were left running
 };
 

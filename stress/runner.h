@@ -47,6 +47,7 @@
 #include "stress/run.h"
 #include "stress/timing.h"
 #include "stress/watchdog.h"
+#include "stress/windows.h"
 
 namespace stress {
 
@@ -95,13 +96,20 @@ class Runner {
           g->Worker(cpu);
           running_.fetch_sub(1, std::memory_order_acq_rel);
         });
+        handles_.push_back(workers.back().native_handle());
         if (workers.size() <= cores_.size()) Pin(workers.back().native_handle(), cores_[workers.size() - 1]);
       }
     }
+    // The floating workers change every kRepinSeconds (Supervise), so that
+    // every pair of CPUs runs side by side part of the time: a window between
+    // two CPUs opens only while both run.
+    rotate_pins_ = spec_.pin && !cores_.empty() && handles_.size() > cores_.size();
     Supervise();
 
     RunResult r;
     r.slowest_progress_gap = slowest_gap_;
+    r.max_round_steps = max_round_steps_.load(std::memory_order_relaxed);
+    r.windows = windows_.Tallies();
     r.stall_limit = StallLimit();
     if (stall_.has_value()) {
       // Threads stuck in the core cannot be cancelled or joined: leave them
@@ -136,6 +144,8 @@ class Runner {
 
  private:
   struct Round {
+    PctRound pct;
+    bool use_pct = false;  // this round is scheduled by PCT (else delays)
     std::optional<S> scenario;
     std::uint64_t number = 0;
     int config = 0;
@@ -146,7 +156,10 @@ class Runner {
   class Group {
    public:
     Group(Runner& run, int copy, int spins)
-        : run_(run), copy_(copy), barrier_(kThreads, spins) {}
+        : run_(run),
+          copy_(copy),
+          pct_rng_(run.spec_.seed ^ Mix(0x9c7ULL << 32 | static_cast<std::uint64_t>(copy))),
+          barrier_(kThreads, spins) {}
 
     void Worker(int cpu) {
       mmu::sync::set_this_cpu(cpu);
@@ -179,8 +192,18 @@ class Runner {
           st.Enter(Phase::kRunning);
           ctx.log = &r.logs[cpu];
           ctx.fault = &r.fault;
-          ctx.plan.BeforeRound();
+          const bool pct = r.use_pct;
+          if (pct) {
+            ctx.pct = &r.pct;
+            r.pct.Start(cpu);
+          } else {
+            ctx.plan.BeforeRound();
+          }
           r.scenario->Thread(cpu);
+          if (pct) {
+            r.pct.Done(cpu);
+            ctx.pct = nullptr;
+          }
           ctx.log = nullptr;
           ctx.fault = nullptr;
           st.Enter(Phase::kAtBarrier);
@@ -219,6 +242,15 @@ class Runner {
           if (run_.spec_.stop_on_violation) run_.stop_.store(true, std::memory_order_relaxed);
         }
         if (Overlapped(r)) run_.overlapping_rounds_.fetch_add(1, std::memory_order_relaxed);
+        run_.windows_.Count(r.logs);
+        int steps = 0;
+        for (int c = 0; c < kThreads; ++c) steps += r.logs[c].size() + r.logs[c].dropped();
+        if (steps > max_round_steps_) {
+          max_round_steps_ = steps;
+          if (steps > run_.max_round_steps_.load(std::memory_order_relaxed)) {
+            run_.max_round_steps_.store(steps, std::memory_order_relaxed);
+          }
+        }
         run_.done_rounds_.fetch_add(1, std::memory_order_relaxed);
         r.scenario.reset();
       }
@@ -256,6 +288,13 @@ class Runner {
         r.number = base + i;
         r.config = configs[(base + i) % configs.size()];
         r.fault.Reset();
+        r.use_pct = run_.spec_.timing == Timing::kPct || (run_.spec_.timing == Timing::kMixed && (r.number & 1) != 0);
+        if (r.use_pct) {
+          // k: the most steps a round of this copy has taken so far (PCT
+          // draws its change points among the round's steps).
+          const int k = std::max(max_round_steps_, static_cast<int>(PctRound::kInitialK));
+          r.pct.Reset(pct_rng_, kThreads, run_.spec_.pct_depth, k);
+        }
         r.scenario.emplace(run_.configs_[static_cast<std::size_t>(r.config)], run_.spec_.mutations);
       }
       return static_cast<int>(n);
@@ -263,6 +302,8 @@ class Runner {
 
     Runner& run_;
     const int copy_;
+    Rng pct_rng_;               // the coordinator's: priorities and change points
+    int max_round_steps_ = 0;   // the coordinator's: PCT's k
     CpuStatus status_[kThreads];
     LockTable locks_;
     std::atomic<bool> finished_{false};
@@ -292,6 +333,24 @@ class Runner {
     CPU_SET(core, &set);
     pthread_setaffinity_np(t, sizeof(set), &set);
   }
+  void Float(pthread_t t) const {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int c : cores_) CPU_SET(c, &set);
+    pthread_setaffinity_np(t, sizeof(set), &set);
+  }
+  // Worker i gets core (i + turn) mod workers if there is one, else floats.
+  void Repin(std::size_t turn) {
+    for (std::size_t i = 0; i < handles_.size(); ++i) {
+      const std::size_t slot = (i + turn) % handles_.size();
+      if (slot < cores_.size()) {
+        Pin(handles_[i], cores_[slot]);
+      } else {
+        Float(handles_[i]);
+      }
+    }
+  }
+  static constexpr double kRepinSeconds = 0.1;
 
   // The thread that started the run: budgets, interrupts, progress and the
   // stall watchdog.
@@ -303,9 +362,15 @@ class Runner {
       std::uint64_t steps[kThreads] = {};    // each CPU's steps at that moment
     };
     std::vector<Watch> watch(groups_.size());
+    double next_repin = kRepinSeconds;
+    std::size_t turn = 0;
     while (running_.load(std::memory_order_acquire) > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
       const double t = clock_.Seconds();
+      if (rotate_pins_ && t >= next_repin) {
+        next_repin = t + kRepinSeconds;
+        Repin(++turn);
+      }
       if (spec_.seconds > 0 && t >= spec_.seconds) stop_.store(true, std::memory_order_relaxed);
       if (spec_.interrupt != nullptr && spec_.interrupt->load(std::memory_order_relaxed)) {
         interrupted_ = true;
@@ -488,11 +553,15 @@ class Runner {
   std::atomic<std::uint64_t> done_rounds_{0};
   std::atomic<std::uint64_t> violating_rounds_{0};
   std::atomic<std::uint64_t> overlapping_rounds_{0};
+  std::atomic<int> max_round_steps_{0};
+  WindowCounter<S> windows_;
   std::vector<std::atomic<std::uint64_t>> rounds_by_config_;
   std::vector<std::atomic<std::uint64_t>> violating_by_config_;
   std::mutex first_mu_;
   std::optional<Violation> first_;
-  std::vector<int> cores_;  // worker i is pinned to cores_[i] if there is one
+  std::vector<int> cores_;  // worker i is pinned to cores_[i] if there is one (rotated: Repin)
+  std::vector<pthread_t> handles_;
+  bool rotate_pins_ = false;
   bool interrupted_ = false;  // written and read by the supervising thread only
   double slowest_gap_ = 0;    // likewise
   std::optional<Stall> stall_;  // likewise

@@ -24,6 +24,10 @@ class FastPfAba {
       {1, "mmu_spte_clear_track_bits|kvm_zap_rmap mmu_spte_set?"},
   };
   static constexpr Twin kTwins[] = {{Mutation::M5_1, "page=indirect"}};  // direct pages are immune
+  static constexpr Window kWindows[] = {
+      {"the zap and remap between the fast fault's read spte and its cmpxchg", 0, "read spte", "cmpxchg spte", 1,
+       "write spte"},
+  };
   static constexpr ModelSearch kSearch = {
       "full", "full search: 12k (page=indirect) and 246k (page=direct) executions, about 2 s"};
 

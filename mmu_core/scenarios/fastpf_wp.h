@@ -28,6 +28,12 @@ class FastPfWriteProtect {
       {Mutation::M5_3},
       {Mutation::M5_4, "flush=deferred"},  // it needs the deferred flush of dirty logging
   };
+  static constexpr Window kWindows[] = {
+      {"the fast page fault's cmpxchg between write protection's read spte and its xchg", 1, "read spte",
+       "xchg spte", 0, "cmpxchg spte"},
+      {"a guest write between write protection's xchg and its flush", 1, "xchg spte", "read mode", 0,
+       "guest write"},
+  };
   static constexpr ModelSearch kSearch = {
       "bound:3",
       "context bound 3 (33k executions, 0.3 s): bound 5 is 1.5M (17 s), and the full search did not end in 90 s",

@@ -30,6 +30,12 @@ class MmioGen {
       {Mutation::M7_4, "race=C", InvariantFails("stale MMIO hit")},
       {Mutation::M7_5, "race=B", InvariantFails("stale MMIO hit")},
   };
+  static constexpr Window kWindows[] = {
+      {"the vCPU reads the generation while the memslot update is in progress", 1, "publish gen", "publish gen", 0,
+       "read gen"},
+      {"publish slots inside the vCPU's SRCU read-side section", 0, "srcu read lock", "srcu read unlock", 1,
+       "publish slots"},
+  };
   static constexpr ModelSearch kSearch = {
       "bound:4",
       "context bound 4 (219k executions, 1.5 s): bound 6 is 6.5M (40 s), and the full search did not end in 90 s",

@@ -24,6 +24,11 @@ class SplitHwAd {
       {2, "hardware"},
   };
   static constexpr Twin kTwins[] = {{Mutation::M2_7}};
+  static constexpr Window kWindows[] = {
+      {"read high between the update's write low and write high", 1, "write low", "write high", 0, "read high"},
+      {"hardware sets A/D between read low and check low and count", 0, "read low", "check low and count", 2,
+       "set low a/d"},
+  };
   static constexpr ModelSearch kSearch = {
       "bound:4",
       "context bound 4 (101k executions, 0.4 s): three threads; the full search is 12.4M executions (40 s), too long "

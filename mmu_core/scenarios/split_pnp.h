@@ -26,6 +26,11 @@ class SplitPnp : public SplitReadRace {
       {Mutation::M2_1}, {Mutation::M2_2, "clear=fast"}, {Mutation::M2_3},
       {Mutation::M2_4}, {Mutation::M2_5},               {Mutation::M2_6},
   };
+  static constexpr Window kWindows[] = {
+      {"read high between the clear's write low and update count", 1, "write low", "update count", 0, "read high"},
+      {"the clear's update count between read low and read high (Xiao's race)", 0, "read low", "read high", 1,
+       "update count"},
+  };
   static constexpr ModelSearch kSearch = {
       "full", "full search: 78k (clear=fast) and 216k (clear=slow) executions, about 1 s"};
   static constexpr Posted kPosted = {.initial = true, .values = 1};

@@ -24,6 +24,9 @@ class SplitSlowClearD {
       {1, "hardware"},
   };
   static constexpr Twin kTwins[] = {{Mutation::M2_8}};
+  static constexpr Window kWindows[] = {
+      {"hardware sets D before the slow clear's xchg of the low word", 0, "", "write low", 1, "set low a/d"},
+  };
   static constexpr ModelSearch kSearch = {"full", "full search: 484 executions"};
 
   struct Config {};

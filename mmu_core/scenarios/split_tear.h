@@ -26,6 +26,11 @@ class SplitTear : public SplitReadRace {
       {Mutation::M2_2, "clear=fast"},  // it mutates the fast clear
       {Mutation::M2_5},
   };
+  static constexpr Window kWindows[] = {
+      {"read high between the clear's write low and write high (Paolo's torn read)", 1, "write low", "write high", 0,
+       "read high"},
+      {"the clear's write high between read low and read high", 0, "read low", "read high", 1, "write high"},
+  };
   static constexpr ModelSearch kSearch = {"full", "full search: 3.6k (clear=fast) and 8.8k (clear=slow) executions"};
   static constexpr Posted kPosted = {.initial = true, .values = 0};
 

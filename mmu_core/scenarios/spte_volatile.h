@@ -22,6 +22,11 @@ class SpteVolatile {
       {1, "fast_page_fault hardware?"},
   };
   static constexpr Twin kTwins[] = {{Mutation::M3_1}};
+  static constexpr Window kWindows[] = {
+      {"the fast page fault's cmpxchg between the zap's read spte and its xchg", 0, "read spte", "xchg spte", 1,
+       "cmpxchg spte"},
+      {"hardware sets A/D between the zap's read spte and its xchg", 0, "read spte", "xchg spte", 1, "set a/d"},
+  };
   static constexpr ModelSearch kSearch = {"full", "full search: 200k executions, about 1 s"};
 
   struct Config {};

@@ -26,6 +26,12 @@ class WalkFree {
       {Mutation::M4_3, "", UseAfterFree()},
       {Mutation::M4_4, "", UseAfterFree()},
   };
+  static constexpr Window kWindows[] = {
+      {"the zap between begin and end of the lockless walk", 0, "begin lockless walk", "end lockless walk", 1,
+       "zap page"},
+      {"the flush reads the walker's mode during the walk", 0, "begin lockless walk", "end lockless walk", 1,
+       "read mode"},
+  };
   static constexpr ModelSearch kSearch = {"full", "full search: 13k executions"};
 
   struct Config {};

@@ -30,6 +30,11 @@ class ZapAll {
       {Mutation::M6_3, "zappers=1"},
       {Mutation::M6_6, "zappers=1", Livelock()},
   };
+  static constexpr Window kWindows[] = {
+      {"the vCPU takes mmu_lock between the zap's lock break and its relock", 0, "lock break", "take lock", 1,
+       "take lock"},
+      {"the vCPU faults (link page) after the generation toggle", 0, "toggle gen", "", 1, "link page"},
+  };
   static constexpr ModelSearch kSearch = {
       "bound:3",
       "context bound 3 (782k executions, about 22 s): three threads and a lock break after every page; bound 4 did "

@@ -23,6 +23,10 @@ class ZapRoot {
       {1, "kvm_mmu_free_obsolete_roots|kvm_mmu_reload|kvm_check_request"},
   };
   static constexpr Twin kTwins[] = {{Mutation::M6_4}};
+  static constexpr Window kWindows[] = {
+      {"the vCPU serves the reload request (takes mmu_lock) after the zap's request", 0, "read mode", "", 1,
+       "take lock"},
+  };
   static constexpr ModelSearch kSearch = {"full", "full search: 648 executions"};
 
   struct Config {};

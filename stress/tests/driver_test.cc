@@ -13,6 +13,7 @@
 #include "mmu_core/scenario.h"
 #include "mmu_core/steps.h"
 #include "mmu_core/sync.h"
+#include "mmu_core/windows.h"
 #include "stress/barrier.h"
 #include "stress/expectations.h"
 #include "stress/options.h"
@@ -41,6 +42,9 @@ class Toy {
   static constexpr mmu::Role kRoles[] = {{0, "writer"}, {1, "reader"}};
   static constexpr mmu::Twin kTwins[] = {{Mutation::M2_4}};
   static constexpr mmu::ModelSearch kSearch = {"full", "a stress test scenario"};
+  static constexpr mmu::Window kWindows[] = {
+      {"the read after the write", 0, "write low", "", 1, "read low"},
+  };
   struct Config {
     int fail = 0;  // 0 never, 1 in Thread(1), 2 in Check(), 3 deadlock once
   };
@@ -191,6 +195,40 @@ TEST_CASE("stop on violation ends the run within a batch per copy") {
   CHECK(r.first.has_value());
   CHECK(r.rounds <= 4 * stress::Runner<Toy>::kBatch);
   CHECK(r.seconds < 10);
+}
+
+TEST_CASE("PCT runs every round to the end, in order of priority") {
+  for (int depth : {1, 2, 3}) {
+    stress::RunSpec spec = Spec({0, 1}, 2000);
+    spec.timing = stress::Timing::kPct;
+    spec.pct_depth = depth;
+    const stress::RunResult r = stress::RunScenario<Toy>(ToyInfo(), spec);
+    CHECK(r.rounds == 2000);
+    CHECK(r.violating_rounds == 1000);  // config 1 fails in every round
+    CHECK_FALSE(r.stall.has_value());
+    CHECK(r.max_round_steps == 2);
+  }
+}
+
+TEST_CASE("race windows: the read falls after the write or before it, and counts say which") {
+  // PCT with no change point: the CPU with the higher priority runs its
+  // whole part first, so each round is one order or the other.
+  stress::RunSpec spec = Spec({0}, 2000);
+  spec.timing = stress::Timing::kPct;
+  spec.pct_depth = 1;
+  const stress::RunResult r = stress::RunScenario<Toy>(ToyInfo(), spec);
+  REQUIRE(r.windows.size() == 1);
+  const stress::WindowTally& w = r.windows[0];
+  CHECK(w.name == "the read after the write");
+  CHECK(w.inside + w.before == 2000);
+  CHECK(w.inside > 500);
+  CHECK(w.before > 500);
+  CHECK(w.after == 0);  // the span runs to the end of the round
+  CHECK(w.not_run == 0);
+  // With delays, every round lands in exactly one column too.
+  const stress::RunResult n = stress::RunScenario<Toy>(ToyInfo(), Spec({2}, 64));
+  REQUIRE(n.windows.size() == 1);
+  CHECK(n.windows[0].inside + n.windows[0].before + n.windows[0].after + n.windows[0].not_run == 64);
 }
 
 TEST_CASE("a time budget ends the run") {

@@ -5,7 +5,10 @@
 // or a hang fails the case instead of the test runner:
 //
 //   clean        every scenario in the registry, correct core, for a few
-//                seconds: exit 0, no violation, no ThreadSanitizer report;
+//                seconds: exit 0, no violation, no ThreadSanitizer report,
+//                every race window opened (--min-window-hits 1);
+//   exit         one command line: the expected exit status and a fragment
+//                of the output (EXIT FRAGMENT -- ARGS...);
 //   catch        each SCENARIO:MUTATION case: stress stops at a violation
 //                (exit 1) within the budget;
 //   tsan-report  each SCENARIO:MUTATION case on the TSan build: the output
@@ -87,8 +90,10 @@ int Clean(const std::string& stress, double seconds, const std::string& only = "
     if (!shard.Mine(i)) continue;
     const ScenarioInfo& s = Scenarios()[i].info;
     if (!only.empty() && s.target != only) continue;
+    // Every race window of the scenario must open at least once: a change
+    // that silently closes one fails here (exit 4).
     const ChildResult r = RunChild({stress, "--scenario", s.name, "--seconds", fmt::format("{:g}", seconds), "--seed",
-                                    "1", "--quiet"},
+                                    "1", "--quiet", "--min-window-hits", "1"},
                                    kTsanEnv, seconds * 10 + 60);
     ++ran;
     const bool ok = !r.timed_out && !r.signaled && r.exit_code == 0 && !HasTsanReport(r.output);
@@ -240,6 +245,18 @@ int BadInputs(const std::string& stress, const std::string& kill_matrix) {
       {{"--scenario", "split-pnp", "--config", "cycles=1"}, "matches several members"},
       {{"--scenario", "split-pnp", "--config", "fast"}, "is not key=value"},
       {{"--scenario", "split-pnp", "--frobnicate"}, "frobnicate"},
+      {{"--scenario", "split-pnp", "--timing", "fast"}, "--timing 'fast' is not a timing mode: give 'delays', 'pct' or 'mixed'"},
+      {{"--scenario", "split-pnp", "--timing", "pct", "--pct-depth", "0"}, "--pct-depth 0 is not a bug depth: give 1 to 8"},
+      {{"--scenario", "split-pnp", "--timing", "pct", "--pct-depth", "9"}, "--pct-depth 9 is not a bug depth: give 1 to 8"},
+      {{"--scenario", "split-pnp", "--timing", "pct", "--pct-depth", "deep"}, "--pct-depth"},
+      {{"--scenario", "split-pnp", "--timing", "pct", "--max-delay-ns", "100"},
+       "--max-delay-ns applies to --timing delays"},
+      {{"--scenario", "split-pnp", "--timing", "delays", "--pct-depth", "2"}, "--pct-depth applies to --timing pct"},
+      {{"--scenario", "split-pnp", "--min-window-hits", "0"}, "--min-window-hits 0 is not a round count: give 1 to"},
+      {{"--scenario", "split-pnp", "--min-window-hits", "-3"}, "--min-window-hits -3 is not a round count"},
+      {{"--scenario", "split-pnp", "--min-window-hits", "many"}, "--min-window-hits"},
+      {{"--scenario", "split-pnp", "--min-window-hits", "10000000000"},
+       "--min-window-hits 10000000000 is not a round count"},
       {{"--scenario", "split-pnp", "--stall-seconds", "0"}, "--stall-seconds 0 is not a stall limit"},
       {{"--scenario", "split-pnp", "--stall-seconds", "-2"}, "--stall-seconds -2 is not a stall limit"},
       {{"--scenario", "split-pnp", "--stall-seconds", "0.01"}, "--stall-seconds 0.01 is not a stall limit"},
@@ -390,6 +407,26 @@ int OneScenario(const std::string& stress, double seconds, const std::string& ta
   return clean == 0 && caught == 0 && stalled == 0 ? 0 : 1;
 }
 
+// exit STRESS CODE FRAGMENT -- ARGS...: run stress with ARGS; the exit status
+// must be CODE and the output must contain FRAGMENT.
+int ExitCase(const std::string& stress, const std::vector<std::string>& rest) {
+  if (rest.size() < 3 || rest[2] != "--") {
+    std::cerr << "exit: CODE FRAGMENT -- ARGS...\n";
+    return 2;
+  }
+  const int want = std::atoi(rest[0].c_str());
+  std::vector<std::string> argv = {stress};
+  argv.insert(argv.end(), rest.begin() + 3, rest.end());
+  const ChildResult r = RunChild(argv, kTsanEnv, 120);
+  const bool ok = !r.timed_out && !r.signaled && r.exit_code == want && r.output.find(rest[1]) != std::string::npos;
+  std::string shown;
+  for (std::size_t i = 1; i < argv.size(); ++i) shown += " " + argv[i];
+  std::cout << fmt::format("{} stress{}: {} (want exit {} and '{}')\n", ok ? "ok  " : "FAIL", shown, r.Describe(), want,
+                           rest[1]);
+  std::cout << Tail(r.output) << "\n";
+  return ok ? 0 : 1;
+}
+
 int Usage() {
   std::cerr << "usage: stress_test_driver clean STRESS SECONDS\n"
                "       stress_test_driver scenario STRESS SECONDS TARGET [tsan]\n"
@@ -397,6 +434,7 @@ int Usage() {
                "       stress_test_driver tsan-report STRESS_TSAN SECONDS SCENARIO:MUTATION...\n"
                "       stress_test_driver stall STRESS SECONDS SCENARIO:MUTATION...\n"
                "       stress_test_driver bad-input STRESS [KILL_MATRIX]\n"
+               "       stress_test_driver exit STRESS CODE FRAGMENT -- ARGS...\n"
                "       stress_test_driver matrix KILL_MATRIX MUTATION:COLUMN=RESULT... -- ARGS...\n";
   return 2;
 }
@@ -411,6 +449,7 @@ int main(int argc, char** argv) {
   const std::string& mode = args[0];
   if (mode == "bad-input") return BadInputs(args[1], args.size() > 2 ? args[2] : "");
   if (mode == "matrix") return Matrix(args[1], {args.begin() + 2, args.end()});
+  if (mode == "exit") return ExitCase(args[1], {args.begin() + 2, args.end()});
   if (args.size() < 3) return Usage();
   const double seconds = std::atof(args[2].c_str());
   if (!(seconds > 0)) return Usage();
