@@ -81,7 +81,7 @@ int Main(int argc, char** argv) {
     std::string relacy = "-", ratio = "-";
     nlohmann::json row = {{"file", f}, {"processes", p.threads.size()}, {"lkmm_seconds", best},
                           {"lkmm_candidates", candidates}};
-    if (p.lkmm_only.empty()) {
+    if (p.lkmm_only.empty() && p.threads.size() <= static_cast<size_t>(kMaxThreads)) {
       ModelOptions mo;
       mo.timeout_seconds = relacy_timeout;
       ModelResult m = RunModel(p, mo);

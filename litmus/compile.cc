@@ -205,9 +205,9 @@ class Compiler {
     p.name = t_.name;
     p.file = t_.file;
     p.declared = t_.declared;
-    if (t_.processes.size() > static_cast<size_t>(kMaxThreads)) {
-      Fail(t_, t_.processes[kMaxThreads].pos,
-           "at most " + std::to_string(kMaxThreads) + " processes are supported (the Relacy harness is built for 1.." +
+    if (t_.processes.size() > static_cast<size_t>(kMaxLkmmThreads)) {
+      Fail(t_, t_.processes[kMaxLkmmThreads].pos,
+           "at most " + std::to_string(kMaxLkmmThreads) + " processes are supported (Relacy and the native run take 1.." +
                std::to_string(kMaxThreads) + ")");
     }
     // Locations: init items first, then parameters, in order of appearance.

@@ -160,6 +160,9 @@ TestRun RunOne(const std::string& file, const Options& opt) {
   if (!p.lkmm_only.empty()) {
     r.model_skipped = p.lkmm_only + " (line " + std::to_string(p.lkmm_only_pos.line) +
                       ") has no Relacy or native mapping; LKMM alone decides";
+  } else if (p.threads.size() > static_cast<size_t>(kMaxThreads)) {
+    r.model_skipped = std::to_string(p.threads.size()) + " processes: Relacy and the native run take 1.." +
+                      std::to_string(kMaxThreads) + "; LKMM alone decides";
   }
   if (!opt.no_model && r.model_skipped.empty()) {
     r.gaps = FindGaps(p);
@@ -177,7 +180,7 @@ TestRun RunOne(const std::string& file, const Options& opt) {
       return r;
     }
   }
-  if (!opt.no_native && p.lkmm_only.empty()) {
+  if (!opt.no_native && p.lkmm_only.empty() && p.threads.size() <= static_cast<size_t>(kMaxThreads)) {
     NativeOptions no;
     no.trials = opt.trials;
     no.batch = opt.batch;

@@ -33,7 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (cr.error->pos.line < 1 || cr.error->pos.col < 1 || cr.error->message.empty()) std::abort();
     return 0;
   }
-  litmus::FindGaps(*cr.program);
+  if (cr.program->threads.size() <= static_cast<size_t>(litmus::kMaxThreads)) litmus::FindGaps(*cr.program);
   litmus::LkmmOptions lo;
   lo.timeout_seconds = 0.5;
   lo.max_candidates = 2000;

@@ -34,8 +34,10 @@
 
 namespace litmus {
 
-// The Relacy harness is instantiated for 1..kMaxThreads processes.
+// The Relacy harness is instantiated for 1..kMaxThreads processes; the
+// native engine takes as many. The LKMM engine takes up to kMaxLkmmThreads.
 inline constexpr int kMaxThreads = 4;
+inline constexpr int kMaxLkmmThreads = 8;
 inline constexpr int kMaxLocations = 16;
 inline constexpr int kMaxLocks = 4;
 inline constexpr int kMaxRegs = 64;       // named registers plus temporaries, per process
