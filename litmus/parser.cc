@@ -116,8 +116,8 @@ class Lexer {
   void SetInitBlock(bool on) { init_block_ = on; }
 
   // herd7 ignores the lines between the header and the init block (diy's
-  // metadata: `Hash=...`, `Cycle=...`, `Relax=...`, a quoted cycle); each
-  // must be `key=value` or a quoted line. Stops at `{`.
+  // metadata: `Hash=...`, `Cycle=...`, `Relax=...`, a quoted cycle, or
+  // any other text). Stops at a `{`.
   void SkipMetadataLines() {
     for (;;) {
       SkipBlanksAndComments();
@@ -129,16 +129,7 @@ class Lexer {
         }
         continue;
       }
-      SourcePos p = Pos();
-      size_t key = 0;
-      while (!AtEnd() && (std::isalnum(static_cast<unsigned char>(Peek())) || Peek() == '_' || Peek() == '-' ||
-                          Peek() == '.')) {
-        Advance();
-        ++key;
-      }
-      while (!AtEnd() && (Peek() == ' ' || Peek() == '\t')) Advance();
-      if (key == 0 || AtEnd() || Peek() != '=') return;  // not metadata: the parser reports what it finds
-      (void)p;
+      // Any other line before `{` is skipped too, as herd7 does.
       while (!AtEnd() && Peek() != '\n') {
         if (Peek() == '\0') Fail(Pos(), "unexpected NUL byte");
         Advance();
@@ -771,6 +762,7 @@ class Parser {
       Bump();
       t->condition = ParseCondition();
       have_final = true;
+      if (IsPunct(";")) Bump();  // herd7 accepts `exists (...);`
     }
     if (!have_final) Fail(tok_.pos, "missing final condition: expected `exists (...)`");
   }
