@@ -876,8 +876,10 @@ class Parser {
         v = Verdict::kSometimes;
       } else if (word == "Always") {
         v = Verdict::kAlways;
-      } else if (word == "DEADLOCK") {
-        continue;  // the kernel's word for "no execution gets past the filter": no verdict to check
+      } else if (word == "DEADLOCK" || word == "Flag") {
+        // The kernel's words for "no execution gets past the filter" and
+        // "herd7 raises this flag": no verdict to check.
+        continue;
       } else {
         Fail(ResultPos(pos, text, at), "`Result:` must be followed by Never, Sometimes or Always");
       }
