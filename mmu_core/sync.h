@@ -105,6 +105,25 @@ struct ViolationSink {
   virtual void violation(int cpu, const char* what, const Loc& where) = 0;
 };
 
+// The ordering sweep (models/detection/): an ordered call site, named by its
+// source location, may be weakened at run time. A kernel xchg/cmpxchg is one
+// site: it asks first (kXchg, kCmpxchg), then its barriers and its RMW ask
+// with the same location, and the sweep's hook answers kNone to those parts.
+// Relacy backend only: the native backend never weakens (x86 would hide most).
+enum class SiteOp : std::uint8_t { kLoad, kStore, kRmw, kCas, kFence, kXchg, kCmpxchg };
+enum class Weakening : std::uint8_t {
+  kNone,
+  kAcqRel,      // the order becomes acq_rel, acquire, release or relaxed
+  kAcquire,
+  kRelease,
+  kRelaxed,     // for a kernel xchg/cmpxchg: no barriers and a relaxed RMW
+  kDrop,        // a fence removed
+  kNoMbBefore,  // a kernel xchg/cmpxchg without its leading barrier
+  kNoMbAfter,   // ... without its trailing barrier
+  kNoMb,        // ... without either (a bare seq_cst RMW)
+  kSplit,       // an RMW split into a load and a store (no barriers)
+};
+
 #if defined(MMU_BACKEND_RELACY)
 
 // What a search that schedules the threads itself (models/dpor/) must know:
@@ -139,6 +158,19 @@ class SearchHook {
 };
 inline SearchHook* g_search_hook = nullptr;
 inline void SetSearchHook(SearchHook* h) { g_search_hook = h; }
+
+// The sweep's hook (models/detection/): told every ordered call site before it
+// runs, and answers how to weaken this call (Weakening::kNone to leave it).
+// Null unless a sweep runs; the core never sees it.
+class SiteHook {
+ public:
+  virtual Weakening Site(SiteOp op, memory_order o, const Loc& where) = 0;
+
+ protected:
+  ~SiteHook() = default;
+};
+inline SiteHook* g_site_hook = nullptr;
+inline void SetSiteHook(SiteHook* h) { g_site_hook = h; }
 
 namespace detail {
 template <class T>
@@ -186,6 +218,27 @@ inline memory_order FailureOrder(memory_order o) {
   if (o == memory_order::release) return memory_order::relaxed;
   return o;
 }
+inline Weakening SiteOf(SiteOp op, memory_order o, const Loc& l) {
+  return g_site_hook == nullptr ? Weakening::kNone : g_site_hook->Site(op, o, l);
+}
+inline memory_order Weaker(memory_order o, Weakening w) {
+  switch (w) {
+    case Weakening::kAcqRel: return memory_order::acq_rel;
+    case Weakening::kAcquire: return memory_order::acquire;
+    case Weakening::kRelease: return memory_order::release;
+    case Weakening::kRelaxed: return memory_order::relaxed;
+    default: return o;
+  }
+}
+// The halves of an RMW split into a load and a store keep its acquire and release parts.
+inline memory_order LoadPart(memory_order o) {
+  if (o == memory_order::seq_cst) return o;
+  return o == memory_order::acquire || o == memory_order::acq_rel ? memory_order::acquire : memory_order::relaxed;
+}
+inline memory_order StorePart(memory_order o) {
+  if (o == memory_order::seq_cst) return o;
+  return o == memory_order::release || o == memory_order::acq_rel ? memory_order::release : memory_order::relaxed;
+}
 }  // namespace detail
 
 template <class T>
@@ -197,19 +250,26 @@ class Atomic {
   Atomic& operator=(const Atomic&) = delete;
 
   T load(memory_order o, Loc l = Loc::current()) const {
-    detail::Report(this, AccessKind::kLoad, l);
-    const T v = a_.load(detail::Mo(o), detail::Info(l));
-    if (g_search_hook != nullptr) detail::ReportRead(this, detail::Bits(v), v == a_.debug_value(), false);
-    return v;
+    return Load(detail::Weaker(o, detail::SiteOf(SiteOp::kLoad, o, l)), l);
   }
   void store(T v, memory_order o, Loc l = Loc::current()) {
-    detail::Report(this, AccessKind::kStore, l);
-    a_.store(v, detail::Mo(o), detail::Info(l));
+    Store(v, detail::Weaker(o, detail::SiteOf(SiteOp::kStore, o, l)), l);
   }
   T exchange(T v, memory_order o, Loc l = Loc::current()) {
-    return Rmw([&] { return a_.exchange(v, detail::Mo(o), detail::Info(l)); }, l);
+    return Rmw([&](T) { return v; }, [&](memory_order m) { return a_.exchange(v, detail::Mo(m), detail::Info(l)); }, o, l);
   }
   bool compare_exchange_strong(T& expected, T desired, memory_order o, Loc l = Loc::current()) {
+    const Weakening w = detail::SiteOf(SiteOp::kCas, o, l);
+    if (w == Weakening::kSplit) {
+      const T cur = Load(detail::LoadPart(o), l);
+      if (!(cur == expected)) {
+        expected = cur;
+        return false;
+      }
+      Store(desired, detail::StorePart(o), l);
+      return true;
+    }
+    o = detail::Weaker(o, w);
     detail::Report(this, AccessKind::kRmw, l);
     const bool ok = a_.compare_exchange_strong(expected, desired, detail::Mo(o), detail::Info(l),
                                                detail::Mo(detail::FailureOrder(o)), detail::Info(l));
@@ -217,23 +277,41 @@ class Atomic {
     return ok;
   }
   T fetch_add(T v, memory_order o, Loc l = Loc::current()) {
-    return Rmw([&] { return a_.fetch_add(v, detail::Mo(o), detail::Info(l)); }, l);
+    return Rmw([&](T x) { return static_cast<T>(x + v); }, [&](memory_order m) { return a_.fetch_add(v, detail::Mo(m), detail::Info(l)); }, o, l);
   }
   T fetch_sub(T v, memory_order o, Loc l = Loc::current()) {
-    return Rmw([&] { return a_.fetch_sub(v, detail::Mo(o), detail::Info(l)); }, l);
+    return Rmw([&](T x) { return static_cast<T>(x - v); }, [&](memory_order m) { return a_.fetch_sub(v, detail::Mo(m), detail::Info(l)); }, o, l);
   }
   T fetch_or(T v, memory_order o, Loc l = Loc::current()) {
-    return Rmw([&] { return a_.fetch_or(v, detail::Mo(o), detail::Info(l)); }, l);
+    return Rmw([&](T x) { return static_cast<T>(x | v); }, [&](memory_order m) { return a_.fetch_or(v, detail::Mo(m), detail::Info(l)); }, o, l);
   }
   T fetch_and(T v, memory_order o, Loc l = Loc::current()) {
-    return Rmw([&] { return a_.fetch_and(v, detail::Mo(o), detail::Info(l)); }, l);
+    return Rmw([&](T x) { return static_cast<T>(x & v); }, [&](memory_order m) { return a_.fetch_and(v, detail::Mo(m), detail::Info(l)); }, o, l);
   }
 
  private:
-  template <class Op>
-  T Rmw(Op&& op, const Loc& l) {
+  T Load(memory_order o, const Loc& l) const {
+    detail::Report(this, AccessKind::kLoad, l);
+    const T v = a_.load(detail::Mo(o), detail::Info(l));
+    if (g_search_hook != nullptr) detail::ReportRead(this, detail::Bits(v), v == a_.debug_value(), false);
+    return v;
+  }
+  void Store(T v, memory_order o, const Loc& l) {
+    detail::Report(this, AccessKind::kStore, l);
+    a_.store(v, detail::Mo(o), detail::Info(l));
+  }
+  // An RMW: `next` computes the new value from the old (for a split), `op`
+  // performs it with an order.
+  template <class Next, class Op>
+  T Rmw(Next&& next, Op&& op, memory_order o, const Loc& l) {
+    const Weakening w = detail::SiteOf(SiteOp::kRmw, o, l);
+    if (w == Weakening::kSplit) {
+      const T old = Load(detail::LoadPart(o), l);
+      Store(next(old), detail::StorePart(o), l);
+      return old;
+    }
     detail::Report(this, AccessKind::kRmw, l);
-    const T old = op();
+    const T old = op(detail::Weaker(o, w));
     detail::ReportRead(this, detail::Bits(old), true, true);
     return old;
   }
@@ -320,16 +398,19 @@ class Ghost {
 inline constexpr bool kFreeForReal = true;
 
 inline void fence(memory_order o, Loc l = Loc::current()) {
+  const Weakening w = detail::SiteOf(SiteOp::kFence, o, l);
+  if (w == Weakening::kDrop) return;
+  o = detail::Weaker(o, w);
   if (o == memory_order::seq_cst) detail::Report(nullptr, AccessKind::kScFence, l);
   rl::atomic_thread_fence(detail::Mo(o), detail::Info(l));
 }
 // Runs rmw() and a full barrier as one indivisible event: no CPU runs between
-// them (see xchg below).
+// them (see xchg below). `mb` false: the sweep dropped the barrier.
 template <class Rmw>
-auto rmw_then_mb(Rmw&& rmw, Loc l) {
+auto rmw_then_mb(Rmw&& rmw, Loc l, bool mb = true) {
   detail::NoPreemption np;
   auto v = rmw();
-  rl::atomic_thread_fence(rl::mo_seq_cst, detail::Info(l));
+  if (mb) rl::atomic_thread_fence(rl::mo_seq_cst, detail::Info(l));
   return v;
 }
 inline void pause(Loc l = Loc::current()) {
@@ -564,11 +645,15 @@ inline constexpr bool kFreeForReal = false;
 
 inline void fence(memory_order o, Loc = Loc::current()) { boost::atomic_thread_fence(detail::Mo(o)); }
 template <class Rmw>
-auto rmw_then_mb(Rmw&& rmw, Loc l) {
+auto rmw_then_mb(Rmw&& rmw, Loc l, bool mb = true) {
   auto v = rmw();
-  fence(memory_order::seq_cst, l);
+  if (mb) fence(memory_order::seq_cst, l);
   return v;
 }
+// The ordering sweep is Relacy's: natively no site is ever weakened.
+namespace detail {
+inline constexpr Weakening SiteOf(SiteOp, memory_order, const Loc&) { return Weakening::kNone; }
+}  // namespace detail
 inline int this_cpu() { return detail::tls_cpu; }
 // The native driver names each thread before it runs core code.
 inline void set_this_cpu(int cpu) { detail::tls_cpu = cpu; }
@@ -622,15 +707,39 @@ inline void check(bool cond, const char* what, Loc l = Loc::current()) {
 // another CPU could run between the exchange and its barrier: not a state the
 // kernel has, and At() would record the step after that CPU's steps although
 // its access came first (a counterexample that does not replay).
+//
+// Under the ordering sweep each is one site (detail::SiteOf): its barriers
+// may be dropped, its RMW made relaxed, or split into a load and a store.
 template <class Word, class T>
 T xchg(Word& w, T v, Loc l = Loc::current()) {
-  fence(memory_order::seq_cst, l);
-  return rmw_then_mb([&] { return w.exchange(v, memory_order::seq_cst, l); }, l);
+  const Weakening k = detail::SiteOf(SiteOp::kXchg, memory_order::seq_cst, l);
+  if (k == Weakening::kSplit) {
+    const T old = w.load(memory_order::relaxed, l);
+    w.store(v, memory_order::relaxed, l);
+    return old;
+  }
+  const bool bare = k == Weakening::kNoMb || k == Weakening::kRelaxed;
+  if (!bare && k != Weakening::kNoMbBefore) fence(memory_order::seq_cst, l);
+  const memory_order o = k == Weakening::kRelaxed ? memory_order::relaxed : memory_order::seq_cst;
+  return rmw_then_mb([&] { return w.exchange(v, o, l); }, l, !bare && k != Weakening::kNoMbAfter);
 }
 template <class Word, class T>
 bool cmpxchg(Word& w, T& expected, T desired, Loc l = Loc::current()) {
-  fence(memory_order::seq_cst, l);
-  return rmw_then_mb([&] { return w.compare_exchange_strong(expected, desired, memory_order::seq_cst, l); }, l);
+  const Weakening k = detail::SiteOf(SiteOp::kCmpxchg, memory_order::seq_cst, l);
+  if (k == Weakening::kSplit) {
+    const T cur = w.load(memory_order::relaxed, l);
+    if (!(cur == expected)) {
+      expected = cur;
+      return false;
+    }
+    w.store(desired, memory_order::relaxed, l);
+    return true;
+  }
+  const bool bare = k == Weakening::kNoMb || k == Weakening::kRelaxed;
+  if (!bare && k != Weakening::kNoMbBefore) fence(memory_order::seq_cst, l);
+  const memory_order o = k == Weakening::kRelaxed ? memory_order::relaxed : memory_order::seq_cst;
+  return rmw_then_mb([&] { return w.compare_exchange_strong(expected, desired, o, l); }, l,
+                     !bare && k != Weakening::kNoMbAfter);
 }
 
 // RAII for Mutex.
