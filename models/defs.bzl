@@ -32,7 +32,10 @@ def mmu_model(name, cls):
         copts = MODEL_COPTS,
         local_defines = ["MMU_SCENARIO=" + cls],
         alwayslink = True,
-        deps = [":relacy_model"],
+        deps = [
+            ":relacy_model",
+            "//models/detection:model_flags",
+        ],
     )
     native.cc_binary(
         name = name,

@@ -31,6 +31,7 @@ class StepRecorder final : public StepHook {
   }
   // Only the threads' steps are recorded, not the set-up's or Check()'s.
   void Arm(bool on) { armed_ = on; }
+  bool armed() const { return armed_; }
   void before(int, Step) override {}
   void after(int cpu, Step s, std::uint64_t value) override {
     if (!armed_) return;
