@@ -16,6 +16,16 @@
 //    for the gfn is writable;
 //  - at most 5 cmpxchg attempts per fault (4 retries).
 //
+// Ordering edges (the kernel's xchg/cmpxchg are fully ordered: sync::xchg,
+// sync::cmpxchg; the lockless walk's edges [B1]/[E1] are in vm.h):
+//   [C1] fast_pf_fix_direct_spte: one fully ordered cmpxchg of the spte
+//        against the value the walk read; it fails if anyone changed the
+//        spte meanwhile (W, MMU-writable, pfn), so it pairs with [C2].
+//   [C2] spte_write_protect -> mmu_spte_update: the spte is volatile
+//        ((1,1,0) may be made writable without the lock), so the update is
+//        an xchg and the flush is decided on the value it replaced.
+//   [D1] mark_page_dirty_in_slot comes after a successful [C1] in program
+//        order: the dirty bit is set for the W 0 -> 1 that happened.
 // Mutations: M5.1 (indirect pages, gfn from the gpte), M5.2 (plain store),
 // M5.3 (write protection without xchg, flush on the stale W), M5.4 (flush
 // rule on W(old), in spte.h).
@@ -80,12 +90,12 @@ inline FastPfOutcome FastPageFault(Vm& vm, Vcpu& v, u64 gfn) {
       last.sp->spt(last.index).PlainStore(new_spte);
       fixed = true;
     } else {
-      fixed = last.sp->spt(last.index).Cmpxchg(spte, new_spte);  // fast_pf_fix_direct_spte
+      fixed = last.sp->spt(last.index).Cmpxchg(spte, new_spte);  // [C1] fast_pf_fix_direct_spte; pairs with [C2]
     }
     if (fixed) {
       if (!spte::IsWritable(last.spte) && spte::IsWritable(new_spte)) {
         At(Step::MarkDirty, [&] {
-          vm.set_dirty(gfn_to_mark);  // mark_page_dirty_in_slot, after the cmpxchg
+          vm.set_dirty(gfn_to_mark);  // [D1] mark_page_dirty_in_slot, after the cmpxchg
           return gfn_to_mark;
         });
         out.marked_gfn = gfn_to_mark;
@@ -118,7 +128,7 @@ inline bool SpteWriteProtect(Vm& vm, Spte64& slot, bool pt_protect, bool* change
     slot.UpdateClearFast(new_spte);
     return spte::IsWritable(spte) && !spte::IsWritable(new_spte);
   }
-  return MmuSpteUpdate(slot, new_spte, vm.spte_ctx());
+  return MmuSpteUpdate(slot, new_spte, vm.spte_ctx());  // [C2] an xchg: the spte is volatile; pairs with [C1]
 }
 
 // Write-protect every spte mapping gfn (rmap write protection) under
@@ -129,7 +139,7 @@ inline bool SpteWriteProtect(Vm& vm, Spte64& slot, bool pt_protect, bool* change
 //    for the whole slot later (kvm_flush_remote_tlbs_memslot). Returns
 //    whether that flush is owed (some spte was write-protected).
 inline bool WriteProtectGfn(Vm& vm, u64 gfn, bool pt_protect, bool defer_flush = false) {
-  LockMmu(vm.mmu_lock());
+  LockScope lock(vm.mmu_lock());
   if (pt_protect) vm.SetWriteTracked(gfn, true);
   bool flush = false;
   bool changed_any = false;
@@ -145,7 +155,6 @@ inline bool WriteProtectGfn(Vm& vm, u64 gfn, bool pt_protect, bool defer_flush =
     }
   }
   if (flush && !defer_flush) vm.FlushRemoteTlbs();
-  vm.mmu_lock().unlock();
   return defer_flush && changed_any;
 }
 

@@ -38,6 +38,25 @@
 // more readers than real SRCU (new readers too), which cannot hide a missed
 // wait; it only can delay the writer.
 //
+// Ordering edges (rcu_assign_pointer = release store, srcu_dereference =
+// acquire load, brief §0; SRCU's barriers are full ones):
+//   [P1] Publish: the new memslots are published with a release store
+//        (rcu_assign_pointer); pairs with [A1].
+//   [A1] active(): the vCPU loads the memslots with acquire
+//        (srcu_dereference); a slot lookup then sees what [P1] published.
+//   [P2] PublishGen: the generation is stored with release; pairs with [G1].
+//   [G1] ReadGen: READ_ONCE of the generation of memslots loaded by [A1]
+//        (relaxed: the address dependency on the memslots orders it).
+//   [S1] srcu_read_lock: the reader count goes up, then a full barrier before
+//        the section's loads; pairs with [S3] (store buffering: either the
+//        writer sees the reader, or the reader sees the new memslots).
+//   [S2] srcu_read_unlock: a full barrier, then the count goes down: the
+//        section's loads happen before the writer sees 0; pairs with [S3].
+//   [S3] synchronize_srcu: full barrier, wait (acquire) for no reader, full
+//        barrier: the update's later steps happen after every old reader.
+// The order of the update's steps (flag, publish, wait, bump, zap, publish)
+// is the protocol; the mutations reorder or drop them.
+//
 // Mutations: M7.1 (no in-progress generation: race A), M7.2 (no flag test),
 // M7.3 (one increment: race A again), M7.4 (zap after publishing: race C),
 // M7.5 (cache while in progress: race B).
@@ -82,7 +101,7 @@ class MmioVm {
   const MmioParams& params() const { return p_; }
   Spte64& spte() { return spte_; }
   sync::Mutex& mmu_lock() { return mmu_lock_; }
-  Memslots* active() { return active_.load(std::memory_order_acquire); }
+  Memslots* active() { return active_.load(std::memory_order_acquire); }  // [A1] pairs with [P1]
 
   // Before threads start: an MMIO spte left over from an older generation.
   void PlantMmioSpte(u64 gen, u64 ghost_version) {
@@ -98,23 +117,23 @@ class MmioVm {
   // holds up synchronize_srcu.
   void SrcuReadLock() {
     At(Step::SrcuLock, [&] { return srcu_readers_.fetch_add(1, std::memory_order_seq_cst) + 1; });
-    sync::fence(std::memory_order_seq_cst);
+    sync::fence(std::memory_order_seq_cst);  // [S1] count before the section; pairs with [S3]
   }
   void SrcuReadUnlock() {
-    sync::fence(std::memory_order_seq_cst);
+    sync::fence(std::memory_order_seq_cst);  // [S2] the section before the count; pairs with [S3]
     At(Step::SrcuUnlock, [&] { return srcu_readers_.fetch_sub(1, std::memory_order_seq_cst) - 1; });
   }
   void SynchronizeSrcu() {
     At(Step::SyncSrcu, [&] {
-      sync::fence(std::memory_order_seq_cst);
-      while (srcu_readers_.load(std::memory_order_acquire) != 0) sync::pause();
-      sync::fence(std::memory_order_seq_cst);
+      sync::fence(std::memory_order_seq_cst);  // [S3] the update before the wait
+      while (srcu_readers_.load(std::memory_order_acquire) != 0) sync::pause();  // [S3] pairs with [S2]
+      sync::fence(std::memory_order_seq_cst);  // [S3] the wait before the rest of the update
     });
   }
 
   // kvm_memslots(kvm)->generation
   u64 ReadGen(Memslots* slots) {
-    return At(Step::ReadGen, [&] { return slots->generation.load(std::memory_order_relaxed); });
+    return At(Step::ReadGen, [&] { return slots->generation.load(std::memory_order_relaxed); });  // [G1]
   }
 
   // ---- the vCPU side -------------------------------------------------------
@@ -220,13 +239,13 @@ class MmioVm {
  private:
   void PublishGen(Memslots* slots, u64 gen) {
     At(Step::PublishGen, [&] {
-      slots->generation.store(gen, std::memory_order_release);
+      slots->generation.store(gen, std::memory_order_release);  // [P2] pairs with [G1]
       return gen;
     });
   }
   void Publish(Memslots* next) {
     At(Step::PublishSlots, [&] {
-      active_.store(next, std::memory_order_release);  // rcu_assign_pointer
+      active_.store(next, std::memory_order_release);  // [P1] rcu_assign_pointer; pairs with [A1]
       return next->ghost_version;
     });
   }
@@ -234,10 +253,9 @@ class MmioVm {
   // generation stored in sptes wraps to 0, zap every MMIO spte.
   void MemslotsUpdated(u64 gen) {
     if ((gen & p_.format.GenMask()) != 0) return;
-    LockMmu(mmu_lock_);
+    LockScope lock(mmu_lock_);
     if (spte::IsMmio(spte_.ReadLocked())) spte_.UpdateClearFast(spte::kNonPresent);
     wrap_zaps_.store(wrap_zaps_.load() + 1);
-    mmu_lock_.unlock();
   }
 
   MmioParams p_;

@@ -177,6 +177,7 @@ class ShadowPage {
   std::uint8_t mmu_valid_gen() const { return mmu_valid_gen_; }
   int entries() const { return entries_; }
   Spte64& spt(int i) { return spt_[i]; }
+  const Spte64& spt(int i) const { return spt_[i]; }
   // Position of an spte in this table, or -1 when it lies elsewhere.
   int IndexOf(const Spte64* s) const {
     const auto a = reinterpret_cast<std::uintptr_t>(s);

@@ -11,18 +11,19 @@
 //
 // Invariant: a value returned by GetLockless that is shadow-present equals a
 // value some writer stored (a torn value may be returned only when it is not
-// present: presence is decided by the low word alone). It relies on:
-//   R1  a present->present update never changes the high word;
-//   R2  every high-word change goes through non-present (clear, count++, set).
+// present: presence is decided by the low word alone). It relies on two rules
+// (the brief's R1 and R2; edge labels below are bracketed, rules are not):
+//   rule R1  a present->present update never changes the high word;
+//   rule R2  every high-word change goes through non-present (clear, count++, set).
 //
 // Ordering edges (smp_wmb = release fence, smp_rmb = acquire fence, brief §0):
-//   [W1] SetSpte:          wmb between "write high" and "write low"  (pairs with R2)
-//   [W2] UpdateClearFast:  wmb between "write low" and "write high"  (pairs with R3)
-//   [W3] count_spte_clear: wmb before "update count"                 (pairs with R4)
-//   [R1] GetLockless:      rmb after "read count"                    (pairs with W3)
-//   [R2] GetLockless:      rmb after "read low"                      (pairs with W1)
-//   [R3] GetLockless:      rmb after "read high"                     (pairs with W2)
-//   [R4] GetLockless:      the recheck loads low before count in order (x86
+//   [W1] SetSpte:          wmb between "write high" and "write low"  (pairs with L2)
+//   [W2] UpdateClearFast:  wmb between "write low" and "write high"  (pairs with L3)
+//   [W3] count_spte_clear: wmb before "update count"                 (pairs with L4)
+//   [L1] GetLockless:      rmb after "read count"                    (pairs with W3)
+//   [L2] GetLockless:      rmb after "read low"                      (pairs with W1)
+//   [L3] GetLockless:      rmb after "read high"                     (pairs with W2)
+//   [L4] GetLockless:      the recheck loads low before count in order (x86
 //        TSO; no barrier in the kernel). Modelled as an acquire load of low,
 //        pairing with W1/W3: a low word written by a later set implies the
 //        count bump before it is visible. Found by Relacy; see README.
@@ -32,7 +33,7 @@
 //   and still the old low word on its recheck.
 //
 // Mutations: M2.1 (W1 order), M2.2 (W2 order), M2.3 (count before clear),
-// M2.4 (no count recheck), M2.5 (no low recheck), M2.6 (R2 dropped),
+// M2.4 (no count recheck), M2.5 (no low recheck), M2.6 ([L2] dropped),
 // M2.8 (xchg replaced by load+store). M2.7 lives in spte_ops.h.
 #pragma once
 
@@ -69,7 +70,7 @@ class SplitSpte {
       return;
     }
     WriteHigh(spte::High(v));
-    sync::fence(std::memory_order_release);  // [W1] high before low; pairs with [R2]
+    sync::fence(std::memory_order_release);  // [W1] high before low; pairs with [L2]
     WriteLow(spte::Low(v));
   }
 
@@ -82,7 +83,7 @@ class SplitSpte {
       WriteLow(spte::Low(v));
     } else {
       WriteLow(spte::Low(v));
-      sync::fence(std::memory_order_release);  // [W2] low before high; pairs with [R3]
+      sync::fence(std::memory_order_release);  // [W2] low before high; pairs with [L3]
       WriteHigh(spte::High(v));
     }
     if (!mut_.Has(Mutation::M2_3)) CountSpteClear(v);
@@ -109,15 +110,15 @@ class SplitSpte {
   u64 GetLockless() const {
     for (;;) {
       const int count = At(Step::ReadCount, [&] { return count_->load(std::memory_order_relaxed); });
-      sync::fence(std::memory_order_acquire);  // [R1] count before halves; pairs with [W3]
+      sync::fence(std::memory_order_acquire);  // [L1] count before halves; pairs with [W3]
       const u32 lo = At(Step::ReadLow, [&] { return low_.load(std::memory_order_relaxed); });
       if (!mut_.Has(Mutation::M2_6)) {
-        sync::fence(std::memory_order_acquire);  // [R2] low before high; pairs with [W1]
+        sync::fence(std::memory_order_acquire);  // [L2] low before high; pairs with [W1]
       }
       const u32 hi = At(Step::ReadHigh, [&] { return high_.load(std::memory_order_relaxed); });
-      sync::fence(std::memory_order_acquire);  // [R3] halves before recheck; pairs with [W2]
+      sync::fence(std::memory_order_acquire);  // [L3] halves before recheck; pairs with [W2]
       const bool same = At(Step::CheckLowAndCount, [&] {
-        // [R4] acquire: the kernel has no barrier between the recheck's two
+        // [L4] acquire: the kernel has no barrier between the recheck's two
         // loads and relies on x86 keeping loads in order (TSO). With two
         // relaxed loads Relacy returns a new low word with a stale count.
         const bool low_same = mut_.Has(Mutation::M2_5) || lo == low_.load(std::memory_order_acquire);
@@ -168,7 +169,7 @@ class SplitSpte {
   // count_spte_clear: a clear to non-present bumps the count after both halves.
   void CountSpteClear(u64 v) {
     if (spte::IsShadowPresent(v)) return;
-    sync::fence(std::memory_order_release);  // [W3] halves before count; pairs with [R1]
+    sync::fence(std::memory_order_release);  // [W3] halves before count; pairs with [L1]
     At(Step::UpdateCount, [&] {
       const int c = count_->load(std::memory_order_relaxed) + 1;  // plain ++ under mmu_lock
       count_->store(c, std::memory_order_relaxed);

@@ -83,4 +83,22 @@ inline void LockNamed(sync::Mutex& m, const char* name, sync::Loc l = sync::Loc:
 }
 inline void LockMmu(sync::Mutex& m, sync::Loc l = sync::Loc::current()) { LockNamed(m, "mmu_lock", l); }
 
+// A lock taken as the step "take lock" (LockNamed) and dropped when the scope
+// ends: the core never unlocks mmu_lock or slots_lock by hand, except the
+// lock break (CondReschedLock, zap_all.h), which is a step of its own.
+class LockScope {
+ public:
+  explicit LockScope(sync::Mutex& m, const char* name = "mmu_lock", sync::Loc l = sync::Loc::current())
+      : m_(m), l_(l) {
+    LockNamed(m_, name, l_);
+  }
+  ~LockScope() { m_.unlock(l_); }
+  LockScope(const LockScope&) = delete;
+  LockScope& operator=(const LockScope&) = delete;
+
+ private:
+  sync::Mutex& m_;
+  sync::Loc l_;
+};
+
 }  // namespace mmu

@@ -123,8 +123,11 @@ class Vcpu {
   int id() const { return id_; }
   sync::Atomic<int>& mode() { return mode_; }
   sync::Atomic<std::uint32_t>& requests() { return requests_; }
+  const sync::Atomic<std::uint32_t>& requests() const { return requests_; }
   sync::Var<ShadowPage*>& root() { return root_; }
+  const sync::Var<ShadowPage*>& root() const { return root_; }
   Tlb& tlb() { return tlb_; }
+  const Tlb& tlb() const { return tlb_; }
 
  private:
   int id_;
@@ -230,9 +233,11 @@ class Vm {
   const SpteOpsContext& spte_ctx() const { return ctx_; }
   u64 nr_gfns() const { return nr_gfns_; }  // gfns with per-gfn state (VmParams::nr_gfns)
   Vcpu& vcpu(int i) { return *vcpus_[i]; }
+  const Vcpu& vcpu(int i) const { return *vcpus_[i]; }
   sync::Mutex& mmu_lock() { return mmu_lock_; }
   sync::Mutex& slots_lock() { return slots_lock_; }
   PfnTracker& pfns() { return pfns_; }
+  const PfnTracker& pfns() const { return pfns_; }
   u64 PfnOf(u64 gfn) const { return gfn + p_.pfn_base; }
   // The dirty bitmap covers gfns below VmParams::nr_gfns (the rest is not logged).
   bool Dirty(u64 gfn) const { return gfn < nr_gfns_ && dirty_bitmap_[gfn].load(std::memory_order_relaxed) != 0; }
@@ -324,14 +329,13 @@ class Vm {
   // ---- roots ------------------------------------------------------------
   // kvm_mmu_load / mmu_alloc_direct_roots: pin a root of the current gen.
   void MmuLoad(Vcpu& v, bool direct = true) {
-    LockMmu(mmu_lock_);
+    LockScope lock(mmu_lock_);
     ShadowPage* root = GetShadowPage(p_.levels, direct, 0);
     if (root != nullptr) {
       root->root_count().store(root->root_count().load() + 1);
       At(Step::LoadRoot, [&] { return root->frame(); });
     }
     v.root().store(root);
-    mmu_lock_.unlock();
   }
 
   // kvm_mmu_free_obsolete_roots: drop the root if it is obsolete. The check
@@ -340,13 +344,12 @@ class Vm {
     ShadowPage* root = v.root().load();
     if (root == nullptr || !IsObsolete(root)) return;
     InvalidList invalid;
-    LockMmu(mmu_lock_);
+    LockScope lock(mmu_lock_);
     const int rc = root->root_count().load() - 1;
     root->root_count().store(rc);
     if (rc == 0 && root->invalid()) PrepareZapPage(root, invalid);
     v.root().store(nullptr);
     CommitZapPage(invalid);
-    mmu_lock_.unlock();
   }
 
   // ---- requests, vCPU entry, remote flush -------------------------------
@@ -468,13 +471,10 @@ class Vm {
 
   // ---- the slow page fault (direct_map), under mmu_lock ------------------
   PfResult PageFault(Vcpu& v, u64 gfn, bool write) {
-    LockMmu(mmu_lock_);
+    LockScope lock(mmu_lock_);
     ShadowPage* sp = v.root().load();
     // is_page_fault_stale: a fault under an obsolete root must retry (M6.3 drops it).
-    if (sp == nullptr || (!mut_.Has(Mutation::M6_3) && IsObsolete(sp))) {
-      mmu_lock_.unlock();
-      return PfResult::kRetry;
-    }
+    if (sp == nullptr || (!mut_.Has(Mutation::M6_3) && IsObsolete(sp))) return PfResult::kRetry;
     for (int level = p_.levels; level > 1; --level) {
       Spte64& s = sp->spt(Index(gfn, level));
       const u64 cur = s.ReadLocked();
@@ -500,7 +500,6 @@ class Vm {
       flush = MmuSpteUpdate(leaf, want | (cur & spte::kDirty), ctx_);
     }
     if (flush) FlushRemoteTlbs();
-    mmu_lock_.unlock();
     return PfResult::kFixed;
   }
 

@@ -19,6 +19,16 @@
 // serialises zappers: with two in flight the second toggle makes the first
 // zapper's stale pages look current again (M6.1).
 //
+// Ordering edges: the zap runs under mmu_lock (and slots_lock), so its own
+// accesses are ordered by the locks; what crosses them locklessly is in vm.h:
+//   [Z1] the generation toggle and the request are made under mmu_lock; a
+//        vCPU's fault rechecks is_obsolete_sp under mmu_lock, so it sees the
+//        toggle or faults before it ([I1] in shadow_page.h orders role.invalid
+//        before the request for pinned roots).
+//   [Z2] kvm_make_all_cpus_request: [Q0]/[Q1] in vm.h (data before the
+//        request bit; the vCPU's barrier after clearing it).
+//   [Z3] the commit's remote flush waits for lockless walkers ([F1]/[F2] in
+//        vm.h) before the zapped pages are freed.
 // Mutations: M6.1 (no slots_lock), M6.2 (new pages at the tail, in vm.h),
 // M6.3 (no obsolete-root check in the fault, vm.h), M6.4 (vm.h), M6.6 (the
 // walk does not skip invalid pages, with pinned roots kept on the list as in
@@ -26,6 +36,8 @@
 // changes nothing, the walk restarts, and the loop holds mmu_lock for ever;
 // its only symptom is lack of progress: a livelock).
 #pragma once
+
+#include <optional>
 
 #include "mmu_core/mutations.h"
 #include "mmu_core/steps.h"
@@ -78,14 +90,12 @@ restart:
 // kvm_mmu_zap_all_fast. The caller's slots_lock is taken here (memslot
 // updates hold it around this call); M6.1 runs without it.
 inline void ZapAllFast(Vm& vm) {
-  const bool hold_slots = !vm.mutations().Has(Mutation::M6_1);
-  if (hold_slots) LockNamed(vm.slots_lock(), "slots_lock");
-  LockMmu(vm.mmu_lock());
-  vm.ToggleValidGen();
-  vm.MakeAllCpusRequest(kReqFreeObsoleteRoots, /*wait=*/false, Step::ReloadRoots);
-  ZapObsoletePages(vm);
-  vm.mmu_lock().unlock();
-  if (hold_slots) vm.slots_lock().unlock();
+  std::optional<LockScope> slots;
+  if (!vm.mutations().Has(Mutation::M6_1)) slots.emplace(vm.slots_lock(), "slots_lock", sync::Loc::current());
+  LockScope mmu(vm.mmu_lock());
+  vm.ToggleValidGen();  // [Z1] under mmu_lock
+  vm.MakeAllCpusRequest(kReqFreeObsoleteRoots, /*wait=*/false, Step::ReloadRoots);  // [Z2]
+  ZapObsoletePages(vm);  // ends with the commit: [Z3]
 }
 
 }  // namespace mmu

@@ -45,12 +45,11 @@ class FastPfAba {
   FastPfAba(const Config& c, Mutations mut) : cfg_(c), vm_(SmallVm(1, 4, 1), mut), maps_gfn_(kGfnOld) {
     Vcpu& v = vm_.vcpu(0);
     vm_.MmuLoad(v, /*direct=*/c.direct);
-    LockMmu(vm_.mmu_lock());
+    LockScope lock(vm_.mmu_lock());
     ShadowPage* root = v.root().load();
     if (!c.direct) root->gpte(kIndex).store(kGfnOld, std::memory_order_relaxed);
     // Entry 1 maps the pfn of gfn 1, write-protected by dirty logging: (1,1,0).
     MmuSpteSet(root->spt(kIndex), Leaf());
-    vm_.mmu_lock().unlock();
   }
 
   void Thread(int cpu) {
@@ -60,7 +59,7 @@ class FastPfAba {
     }
     // Zap, the guest rewrites its pte (gfn 1 -> gfn 2), then a fault maps the
     // same pfn again: the same spte value now stands for gfn 2.
-    LockMmu(vm_.mmu_lock());
+    LockScope lock(vm_.mmu_lock());
     ShadowPage* root = vm_.vcpu(0).root().load();
     // The flush the zap owes is batched to the end of the locked region, as
     // the kernel batches it; it waits for CPU 0's lockless walk.
@@ -69,7 +68,6 @@ class FastPfAba {
     maps_gfn_.store(cfg_.direct ? kGfnOld : kGfnNew);
     MmuSpteSet(root->spt(kIndex), Leaf());
     vm_.FlushRemoteTlbs();
-    vm_.mmu_lock().unlock();
   }
   void Check() {
     const u64 s = vm_.vcpu(0).root().load()->spt(kIndex).ReadLocked();

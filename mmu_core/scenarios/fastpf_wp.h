@@ -84,7 +84,7 @@ class FastPfWriteProtect {
       sync::fail("stale writable TLB entry after write protection and its flush");
   }
   void Observe(Observations& o) const {
-    Vm& vm = const_cast<Vm&>(vm_);
+    const Vm& vm = vm_;
     o.Add(0, "tlb entry", vm.vcpu(0).tlb().Lookup(0));
     o.Add(1, "final spte", vm.vcpu(0).root().load()->spt(0).ReadLocked());
   }

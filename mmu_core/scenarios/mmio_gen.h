@@ -84,7 +84,7 @@ class MmioGen {
   void Observe(Observations& o) const {
     o.Add(0, "mmio hits", static_cast<u64>(hits_.load()));
     o.Add(0, "residual-window hits", static_cast<u64>(vm_.ResidualHits()));
-    o.Add(1, "final generation", const_cast<Memslots&>(new_).generation.load(std::memory_order_relaxed));
+    o.Add(1, "final generation", new_.generation.load(std::memory_order_relaxed));
   }
 
  private:

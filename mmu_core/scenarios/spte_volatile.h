@@ -43,9 +43,8 @@ class SpteVolatile {
 
   void Thread(int cpu) {
     if (cpu == 0) {
-      LockMmu(vm_.mmu_lock());
+      LockScope lock(vm_.mmu_lock());
       MmuSpteClearTrackBits(leaf(), vm_.spte_ctx());
-      vm_.mmu_lock().unlock();
       return;
     }
     Vcpu& v = vm_.vcpu(0);
@@ -59,7 +58,7 @@ class SpteVolatile {
   }
   void Observe(Observations& o) const {
     o.Add(1, "hardware set D", wrote_.load() ? 1 : 0);
-    o.Add(0, "pfn dirty", const_cast<Vm&>(vm_).pfns().Dirty(0) ? 1 : 0);
+    o.Add(0, "pfn dirty", vm_.pfns().Dirty(0) ? 1 : 0);
   }
 
  private:

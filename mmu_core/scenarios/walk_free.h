@@ -60,10 +60,9 @@ class WalkFree {
       return;
     }
     InvalidList invalid;
-    LockMmu(vm_.mmu_lock());
+    LockScope lock(vm_.mmu_lock());
     vm_.PrepareZapPage(child_, invalid);
     vm_.CommitZapPage(invalid);
-    vm_.mmu_lock().unlock();
   }
   void Check() {}
   void Observe(Observations& o) const { o.Add(0, "last spte read", seen_.load()); }

@@ -75,7 +75,7 @@ class ZapAll {
     CheckNoStalePage();
     // No page of the current generation may hang off an obsolete or freed
     // parent: a fault under an obsolete root leaves it orphaned for good.
-    LockMmu(vm_.mmu_lock());
+    LockScope lock(vm_.mmu_lock());
     for (ShadowPage* sp = vm_.ListHead(); sp != nullptr; sp = sp->next().load()) {
       if (vm_.IsObsolete(sp) || sp->level() == vm_.params().levels) continue;
       bool hangs_off_obsolete = sp->parent_ptes().Count() == 0;
@@ -85,10 +85,9 @@ class ZapAll {
       }
       if (hangs_off_obsolete) sync::fail("a page of the current generation hangs off an obsolete root");
     }
-    vm_.mmu_lock().unlock();
   }
   void Observe(Observations& o) const {
-    Vm& vm = const_cast<Vm&>(vm_);
+    const Vm& vm = vm_;
     o.Add(0, "mmu_valid_gen", vm.mmu_valid_gen());
     o.Add(0, "zaps started", vm.zaps_started());
   }
@@ -97,13 +96,12 @@ class ZapAll {
   // Under mmu_lock: every page on the list is current and was created after
   // the last toggle (ghost epoch), unless it is an invalid pinned root.
   void CheckNoStalePage() {
-    LockMmu(vm_.mmu_lock());
+    LockScope lock(vm_.mmu_lock());
     const u64 epoch = vm_.zaps_started();
     for (ShadowPage* sp = vm_.ListHead(); sp != nullptr; sp = sp->next().load()) {
       if (sp->invalid()) continue;
       if (vm_.IsObsolete(sp) || sp->ghost_epoch() < epoch) sync::fail("an obsolete shadow page survived kvm_mmu_zap_all_fast");
     }
-    vm_.mmu_lock().unlock();
   }
   Config cfg_;
   Vm vm_;

@@ -40,11 +40,10 @@ class ZapRoot {
   void Thread(int cpu) {
     if (cpu == 0) {
       InvalidList invalid;
-      LockMmu(vm_.mmu_lock());
+      LockScope lock(vm_.mmu_lock());
       ShadowPage* root = vm_.ListHead();
       if (root != nullptr) vm_.PrepareZapPage(root, invalid);
       vm_.CommitZapPage(invalid);
-      vm_.mmu_lock().unlock();
       return;
     }
     vm_.ServiceRequests(vm_.vcpu(0));
@@ -57,7 +56,7 @@ class ZapRoot {
       sync::fail("vCPU left on an invalid root with no reload request pending (it would retry its faults forever)");
   }
   void Observe(Observations& o) const {
-    Vm& vm = const_cast<Vm&>(vm_);
+    const Vm& vm = vm_;
     o.Add(1, "requests", vm.vcpu(0).requests().load(std::memory_order_relaxed));
   }
 
