@@ -36,10 +36,10 @@ constexpr double kModelTimeout = 600;
 constexpr double kReplayTimeout = 120;
 
 struct Replayed {
-  int code = -1;         // exit code, -1 if the replay did not end normally
-  std::string verdict;   // held / violated / bad-order / undecided, from its JSON
-  std::string detail;    // the violation, the order error or why undecided
-  std::string problem;   // why this replay is not a result (crash, no JSON, parse error)
+  int code = -1;        // exit code, -1 if the replay did not end normally
+  std::string verdict;  // held / violated / bad-order / undecided, from its JSON
+  std::string detail;   // the violation, the order error or why undecided
+  std::string problem;  // why this replay is not a result (crash, no JSON, parse error)
 };
 
 struct Row {
@@ -90,9 +90,7 @@ class Survey {
     app.add_option("--json", json_out_, "write the rows here as JSON");
     try {
       app.parse(argc, argv);
-    } catch (const CLI::CallForHelp& e) {
-      return app.exit(e);
-    } catch (const CLI::ParseError& e) {
+    } catch (const CLI::CallForHelp& e) { return app.exit(e); } catch (const CLI::ParseError& e) {
       std::fprintf(stderr, "round_trip_survey: %s (--help)\n", e.what());
       return 2;
     }
@@ -137,9 +135,8 @@ class Survey {
       row.model = target;
       row.twin = t.value("mutation", "");
       const std::string file = fmt::format("{}/{}_{}.txt", dir_, target, row.twin);
-      const stress::ChildResult run =
-          stress::RunChild({model, "--variant", row.twin, "--no-history", "--counterexample-out", file}, {},
-                           kModelTimeout);
+      const stress::ChildResult run = stress::RunChild(
+          {model, "--variant", row.twin, "--no-history", "--counterexample-out", file}, {}, kModelTimeout);
       if (run.exit_code != 0 || !std::filesystem::exists(file)) {
         row.problem = fmt::format("model run {} without a counterexample", run.Describe());
       } else {
@@ -204,8 +201,8 @@ class Survey {
     for (const Row& r : rows_) {
       nlohmann::json j = {{"model", r.model}, {"twin", r.twin}};
       if (!r.problem.empty()) j["problem"] = r.problem;
-      for (const auto& [key, x] : {std::pair{"native", &r.native}, std::pair{"correct", &r.correct},
-                                   std::pair{"relacy", &r.relacy}}) {
+      for (const auto& [key, x] :
+           {std::pair{"native", &r.native}, std::pair{"correct", &r.correct}, std::pair{"relacy", &r.relacy}}) {
         j[key] = {{"exit", x->code}, {"verdict", x->verdict}, {"detail", x->detail}};
       }
       out.push_back(j);

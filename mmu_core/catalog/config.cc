@@ -76,9 +76,8 @@ std::optional<std::string_view> ConfigPairs::Get(std::string_view key) const {
 }
 
 bool ConfigPairs::Contains(const ConfigPairs& subset) const {
-  return std::all_of(subset.pairs_.begin(), subset.pairs_.end(), [&](const Pair& want) {
-    return std::find(pairs_.begin(), pairs_.end(), want) != pairs_.end();
-  });
+  return std::all_of(subset.pairs_.begin(), subset.pairs_.end(),
+                     [&](const Pair& want) { return std::find(pairs_.begin(), pairs_.end(), want) != pairs_.end(); });
 }
 
 std::string ConfigPairs::ToString() const {
@@ -131,11 +130,13 @@ ConfigSelection SelectConfigs(std::string_view scenario, std::span<const std::st
     return sel;
   }
   const std::string name(scenario);
-  if (words.size() == 1 && std::all_of(words[0].begin(), words[0].end(), [](unsigned char c) { return std::isdigit(c); })) {
+  if (words.size() == 1 &&
+      std::all_of(words[0].begin(), words[0].end(), [](unsigned char c) { return std::isdigit(c); })) {
     int i = n;
     const auto [end, ec] = std::from_chars(words[0].data(), words[0].data() + words[0].size(), i);
     if (ec != std::errc() || end != words[0].data() + words[0].size() || i >= n) {
-      sel.error = "config index " + words[0] + " is out of range for " + name + ", whose family is:" + FamilyText(family);
+      sel.error =
+          "config index " + words[0] + " is out of range for " + name + ", whose family is:" + FamilyText(family);
       return sel;
     }
     sel.indices.push_back(i);

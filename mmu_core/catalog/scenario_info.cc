@@ -94,7 +94,8 @@ std::string ScenarioInfo::Header(int config, int cpu) const {
 std::vector<std::string> ScenarioInfo::Problems() const {
   std::vector<std::string> out;
   auto picks_some = [&](std::string_view selector) {
-    return std::any_of(configs.begin(), configs.end(), [&](const std::string& c) { return ConfigMatches(c, selector); });
+    return std::any_of(configs.begin(), configs.end(),
+                       [&](const std::string& c) { return ConfigMatches(c, selector); });
   };
   if (configs.empty()) out.push_back(name + ": no configuration");
   for (const Twin& t : twins) {
@@ -107,8 +108,10 @@ std::vector<std::string> ScenarioInfo::Problems() const {
     }
   }
   for (const Role& r : roles) {
-    if (r.cpu < 0 || r.cpu >= threads) out.push_back(name + ": a role for CPU " + std::to_string(r.cpu) + ", which it lacks");
-    if (!picks_some(r.when)) out.push_back(name + ": the role '" + std::string(r.functions) + "' selects no configuration");
+    if (r.cpu < 0 || r.cpu >= threads)
+      out.push_back(name + ": a role for CPU " + std::to_string(r.cpu) + ", which it lacks");
+    if (!picks_some(r.when))
+      out.push_back(name + ": the role '" + std::string(r.functions) + "' selects no configuration");
     if (ParseRole(r.functions).empty()) out.push_back(name + ": an empty role for CPU " + std::to_string(r.cpu));
   }
   for (int c = 0; c < static_cast<int>(configs.size()); ++c) {
