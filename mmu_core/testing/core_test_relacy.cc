@@ -3,6 +3,7 @@
 // through rl::atomic / rl::var and Relacy's heap (leaks and uninitialised
 // reads are reported).
 #include "mmu_core/testing/all_cases.h"  // includes sync.h, hence relacy.hpp, first
+#include "models/relacy/stream.h"
 
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
@@ -21,7 +22,9 @@ void RunUnderRelacy(CaseFn fn) {
   mmu::testing::CaseLog log;
   g_case = fn;
   g_log = &log;
-  std::ostringstream out;
+  static mmu::relacy::FixedStreamBuf buf(1 << 16);
+  buf.Clear();
+  std::ostream out(&buf);
   rl::test_params p;
   p.search_type = rl::sched_random;
   p.iteration_count = 1;
@@ -31,7 +34,7 @@ void RunUnderRelacy(CaseFn fn) {
   char text[4096];
   log.Format(text, sizeof text);
   INFO(text);
-  INFO(out.str());
+  INFO(std::string(buf.View()));
   CHECK(ok);
   CHECK(log.failures() == 0);
 }
