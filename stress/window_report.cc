@@ -48,6 +48,10 @@ std::string WindowsText(const RunResult& r, std::uint64_t min_hits, bool enforce
     out += fmt::format("{} {} / CPU {} {}", i == 0 ? "" : ";", Span(w), w.inner_cpu + 1, w.inner);
   }
   out += ")\n";
+  if (r.rounds == 0) {
+    out += "  (no round finished: nothing was counted)\n";
+    return out;
+  }
   for (const WindowTally* w : WindowsShort(r, 1)) {
     out += fmt::format("  warning: '{}' never opened in {} rounds (a clean run is no evidence about it)\n", w->name,
                        Count(r.rounds));

@@ -274,6 +274,8 @@ int BadInputs(const std::string& stress, const std::string& kill_matrix) {
       {{"--scenario", "split-pnp", "--interleaving-out", "/proc/self/t.txt"},
        "--interleaving-out /proc/self/t.txt: cannot create a file in /proc/self"},
       {{"--scenario", "split-pnp", "--json", "/etc/passwd/x.json"}, "--json /etc/passwd/x.json: /etc/passwd is not a directory"},
+      {{"--scenario", "split-pnp", "--json", "/tmp/stress_same.json", "--interleaving-out", "/tmp/stress_same.json"},
+       "--json and --interleaving-out name the same file"},
       // A violation found, then an unwritable file: the check comes first (exit 2, no run).
       {{"--scenario", "split-pnp", "--mutation", "M2.4", "--stop-on-violation", "--json", "/nonexistent/r.json"},
        "the directory /nonexistent does not exist"},
