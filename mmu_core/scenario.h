@@ -78,6 +78,7 @@ struct Failure {
     kInvariant,     // sync::fail() in mmu_core/scenarios/, message starting with `message`
     kUseAfterFree,  // a freed shadow page is touched (Relacy: ACCESS TO FREED MEMORY)
     kLivelock,      // a CPU stops making progress (Relacy: LIVELOCK; stress: a stall)
+    kDataRace,      // plain (Var) data read without happens-before from its writer (Relacy: DATA RACE)
   };
   Kind kind = Kind::kInvariant;
   std::string_view message = {};  // kInvariant: a prefix of the message; empty: any
@@ -85,6 +86,7 @@ struct Failure {
 inline constexpr Failure InvariantFails(std::string_view prefix = {}) { return {Failure::Kind::kInvariant, prefix}; }
 inline constexpr Failure UseAfterFree() { return {Failure::Kind::kUseAfterFree, {}}; }
 inline constexpr Failure Livelock() { return {Failure::Kind::kLivelock, {}}; }
+inline constexpr Failure DataRace() { return {Failure::Kind::kDataRace, {}}; }
 
 // A negative twin: the scenario with one catalogue mutation, which must fail.
 struct Twin {
