@@ -300,6 +300,10 @@ Expected Driver::ExpectedError(Mutation m) const {
       e.kind = "LIVELOCK";
       e.in_scenario = false;
       break;
+    case Failure::Kind::kDataRace:
+      e.kind = "DATA RACE";
+      e.in_scenario = false;
+      break;
   }
   return e;
 }
