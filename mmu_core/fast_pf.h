@@ -28,7 +28,7 @@
 //        order: the dirty bit is set for the W 0 -> 1 that happened.
 // Mutations: M5.1 (indirect pages, gfn from the gpte), M5.2 (plain store),
 // M5.3 (write protection without xchg, flush on the stale W), M5.4 (flush
-// rule on W(old), in spte.h).
+// rule on W(old), in spte.h), M5.5 (the gfn marked before the cmpxchg).
 #pragma once
 
 #include "mmu_core/mutations.h"
@@ -85,6 +85,14 @@ inline FastPfOutcome FastPageFault(Vm& vm, Vcpu& v, u64 gfn) {
     }
     ++out.attempts;
     sync::check(out.attempts <= kFastPfMaxRetries + 1, "fast page fault made more than 5 cmpxchg attempts");
+    const bool marks = !spte::IsWritable(last.spte) && spte::IsWritable(new_spte);
+    if (marks && mut.Has(Mutation::M5_5)) {
+      At(Step::MarkDirty, [&] {
+        vm.set_dirty(gfn_to_mark);  // before the cmpxchg
+        return gfn_to_mark;
+      });
+      out.marked_gfn = gfn_to_mark;
+    }
     bool fixed;
     if (mut.Has(Mutation::M5_2)) {
       last.sp->spt(last.index).PlainStore(new_spte);
@@ -93,7 +101,7 @@ inline FastPfOutcome FastPageFault(Vm& vm, Vcpu& v, u64 gfn) {
       fixed = last.sp->spt(last.index).Cmpxchg(spte, new_spte);  // [C1] fast_pf_fix_direct_spte; pairs with [C2]
     }
     if (fixed) {
-      if (!spte::IsWritable(last.spte) && spte::IsWritable(new_spte)) {
+      if (marks && !mut.Has(Mutation::M5_5)) {
         At(Step::MarkDirty, [&] {
           vm.set_dirty(gfn_to_mark);  // [D1] mark_page_dirty_in_slot, after the cmpxchg
           return gfn_to_mark;
@@ -156,6 +164,17 @@ inline bool WriteProtectGfn(Vm& vm, u64 gfn, bool pt_protect, bool defer_flush =
   }
   if (flush && !defer_flush) vm.FlushRemoteTlbs();
   return defer_flush && changed_any;
+}
+
+// KVM_GET_DIRTY_LOG for one gfn (kvm_get_dirty_log_protect): take the
+// bitmap word with xchg; if the gfn was dirty, write-protect its sptes for
+// dirty logging (W only, under mmu_lock) and flush before returning, so that
+// every later guest write faults and marks the gfn again. Returns the word
+// taken (the log userspace gets).
+inline int GetDirtyLogProtect(Vm& vm, u64 gfn) {
+  const int mask = vm.HarvestDirty(gfn);
+  if (mask != 0 && WriteProtectGfn(vm, gfn, /*pt_protect=*/false, /*defer_flush=*/true)) vm.FlushRemoteTlbs();
+  return mask;
 }
 
 // A guest access as the hardware performs it, inside guest mode.

@@ -36,10 +36,13 @@ namespace mmu {
   X(M4_2, "M4.2", "walk", "lockless end stores OUTSIDE relaxed instead of release (load buffering)") \
   X(M4_3, "M4.3", "walk", "the remote flush does not wait for READING_SHADOW_PAGE_TABLES vCPUs")     \
   X(M4_4, "M4.4", "walk", "zapped pages are freed in prepare_zap, before the remote flush")          \
+  X(M4_5, "M4.5", "walk", "link_shadow_page publishes the child table with a relaxed __set_spte (no [S1] release): a lockless walker may follow the link before the table is initialised") \
+  X(M4_6, "M4.6", "walk", "kvm_clear_request clears the bit with a plain read and store (__clear_bit for clear_bit): a request another CPU sets meanwhile is lost") \
   X(M5_1, "M5.1", "fast-pf", "fast page fault also fixes indirect pages, taking the gfn from the gpte") \
   X(M5_2, "M5.2", "fast-pf", "fast page fault stores old|W with a plain write instead of cmpxchg")   \
   X(M5_3, "M5.3", "fast-pf", "write protection writes without xchg and flushes on the stale W(old)") \
   X(M5_4, "M5.4", "fast-pf", "the flush rule tests W(old) instead of MMU-writable(old) ([3.11] rule)") \
+  X(M5_5, "M5.5", "fast-pf", "fast_page_fault marks the gfn dirty before fast_pf_fix_direct_spte's cmpxchg instead of after it: a dirty-log harvest in between loses the guest's write") \
   X(M6_1, "M6.1", "zap-all", "kvm_mmu_zap_all_fast runs without slots_lock (two zappers)")           \
   X(M6_2, "M6.2", "zap-all", "new shadow pages go to the tail of active_mmu_pages")                  \
   X(M6_3, "M6.3", "zap-all", "the page fault does not check for an obsolete root under mmu_lock")   \

@@ -52,6 +52,7 @@ namespace mmu {
   X(GuestWrite, "guest write", "tlb", "the guest writes through its TLB or the spte")                 \
   /* fast page fault */                                                                               \
   X(MarkDirty, "mark dirty", "fast-pf", "mark_page_dirty_in_slot: set the gfn's dirty bitmap bit")    \
+  X(HarvestDirty, "harvest dirty log", "fast-pf", "KVM_GET_DIRTY_LOG: xchg the gfn's dirty bitmap word with 0") \
   X(ReadGpte, "read gpte", "fast-pf", "read the guest pte (indirect pages only: mutation M5.1)")      \
   /* fast zap all */                                                                                  \
   X(ToggleGen, "toggle gen", "zap-all", "mmu_valid_gen ^= 1 under mmu_lock")                           \
@@ -61,6 +62,8 @@ namespace mmu {
   X(TakeLock, "take lock", "lock", "acquire mmu_lock or slots_lock (the CPU may wait inside)")         \
   X(LoadRoot, "load root", "zap-all", "a vCPU serves the reload request with a root of the current gen") \
   X(LinkPage, "link page", "zap-all", "the slow fault links a new child table under mmu_lock")        \
+  X(ReadRequests, "read requests", "requests", "a plain read of vcpu->requests (mutation M4.6 only)")     \
+  X(ClearRequest, "clear request", "requests", "a plain store of vcpu->requests without the bit (M4.6 only)") \
   /* MMIO generation */                                                                               \
   X(ReadGen, "read gen", "mmio", "read kvm_memslots(kvm)->generation")                                \
   X(PublishGen, "publish gen", "mmio", "store the memslots generation (with or without in-progress)") \

@@ -35,7 +35,8 @@
 //   [G0] vcpu entry: mode = IN_GUEST then a full barrier before rereading
 //        requests (kvm_vcpu_exit_request); pairs with [F1].
 // Mutations here: M4.1 (no [B1] barrier), M4.2 (relaxed [E1]), M4.3 (no
-// wait for READING vCPUs), M4.4 (free in prepare_zap), M6.2 (list_add_tail),
+// wait for READING vCPUs), M4.4 (free in prepare_zap), M4.5 (the link
+// without [S1]), M4.6 (kvm_clear_request non-atomic), M6.2 (list_add_tail),
 // M6.3 (no obsolete-root check), M6.4 (role.invalid after the request), M6.6
 // (with zap_all.h: a zapped pinned root stays on active_mmu_pages, as in 3.11).
 #pragma once
@@ -119,11 +120,16 @@ class Tlb {
 
 class Vcpu {
  public:
-  Vcpu(int id, u64 nr_gfns) : id_(id), mode_(kOutsideGuestMode), requests_(0), root_(nullptr), tlb_(nr_gfns) {}
+  Vcpu(int id, u64 nr_gfns)
+      : id_(id), mode_(kOutsideGuestMode), requests_(0), root_(nullptr), tlb_(nr_gfns), served_(0) {}
   int id() const { return id_; }
   sync::Atomic<int>& mode() { return mode_; }
   sync::Atomic<std::uint32_t>& requests() { return requests_; }
   const sync::Atomic<std::uint32_t>& requests() const { return requests_; }
+  // Ghost: the requests this vCPU took off its word (kvm_check_request said
+  // yes), for the contract "a request made is served or still pending".
+  sync::Ghost<std::uint32_t>& served_requests() { return served_; }
+  const sync::Ghost<std::uint32_t>& served_requests() const { return served_; }
   sync::Var<ShadowPage*>& root() { return root_; }
   const sync::Var<ShadowPage*>& root() const { return root_; }
   Tlb& tlb() { return tlb_; }
@@ -135,6 +141,7 @@ class Vcpu {
   sync::Atomic<std::uint32_t> requests_;
   sync::Var<ShadowPage*> root_;  // vcpu->arch.mmu->root: the vCPU's own
   Tlb tlb_;
+  sync::Ghost<std::uint32_t> served_;
 };
 
 // Shadow pages zapped but not yet freed (kvm_mmu_commit_zap_page's list),
@@ -322,7 +329,11 @@ class Vm {
   // link_shadow_page: point parent_spte at child. Under mmu_lock.
   void LinkShadowPage(Spte64& parent_spte, ShadowPage* child) {
     At(Step::LinkPage, [&] { return child->frame(); });
-    MmuSpteSet(parent_spte, spte::MakeNonLeaf(child->frame()));
+    if (mut_.Has(Mutation::M4_5)) {
+      parent_spte.PlainStore(spte::MakeNonLeaf(child->frame()));  // no [S1] release
+    } else {
+      MmuSpteSet(parent_spte, spte::MakeNonLeaf(child->frame()));
+    }
     child->parent_ptes().Add(&parent_spte);
   }
 
@@ -362,7 +373,17 @@ class Vm {
   // kvm_check_request: test, clear, then a full barrier.
   bool CheckRequest(Vcpu& v, std::uint32_t req) {
     if ((v.requests().load(std::memory_order_relaxed) & req) == 0) return false;
-    v.requests().fetch_and(~req, std::memory_order_relaxed);
+    if (mut_.Has(Mutation::M4_6)) {
+      // __clear_bit: a plain read-modify-write of the whole word.
+      const std::uint32_t r = At(Step::ReadRequests, [&] { return v.requests().load(std::memory_order_relaxed); });
+      At(Step::ClearRequest, [&] {
+        v.requests().store(r & ~req, std::memory_order_relaxed);
+        return r & ~req;
+      });
+    } else {
+      v.requests().fetch_and(~req, std::memory_order_relaxed);  // kvm_clear_request: clear_bit
+    }
+    v.served_requests().store(v.served_requests().load() | req);  // ghost, in the same event as the clear
     sync::fence(std::memory_order_seq_cst);  // [Q1] smp_mb__after_atomic; pairs with [Q0]
     return true;
   }
@@ -616,6 +637,11 @@ class Vm {
   }
   void set_dirty(u64 gfn) {
     if (gfn < nr_gfns_) dirty_bitmap_[gfn].store(1, std::memory_order_relaxed);
+  }
+  // KVM_GET_DIRTY_LOG's read of a bitmap word: xchg it with 0 (fully ordered).
+  int HarvestDirty(u64 gfn) {
+    if (gfn >= nr_gfns_) return 0;
+    return At(Step::HarvestDirty, [&] { return sync::xchg(dirty_bitmap_[gfn], 0); });
   }
 
  private:
