@@ -23,6 +23,8 @@
 //   kTwins                        its negative twins: the catalogue mutation,
 //                                 the members that show it, the failure expected
 //   kSearch                       how the models search it, and why
+//   kWindows                      the race windows its invariant is about
+//                                 (windows.h): stress counts how often each opened
 //   S(config, mutations)          set-up, single-threaded
 //   Thread(cpu)                   body of CPU `cpu`
 //   Check()                       after every thread: the final invariant
@@ -46,6 +48,7 @@
 
 #include "mmu_core/catalog/config.h"
 #include "mmu_core/mutations.h"
+#include "mmu_core/windows.h"
 #include "mmu_core/windows.h"
 
 namespace mmu {
@@ -135,6 +138,7 @@ concept Scenario =
       requires std::convertible_to<decltype(S::kRoles), std::span<const Role>>;
       requires std::convertible_to<decltype(S::kTwins), std::span<const Twin>>;
       requires std::convertible_to<decltype(S::kSearch), ModelSearch>;
+      requires std::convertible_to<decltype(S::kWindows), std::span<const Window>>;
       typename S::Config;
       { S::MakeConfig(std::declval<const ConfigPairs&>()) } -> std::same_as<typename S::Config>;
     } &&

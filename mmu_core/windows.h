@@ -4,9 +4,10 @@
 // high between the writer's write low and update count", "a fault between
 // zap's lock break and its relock". A clean run is evidence only if those
 // windows were open in some of its rounds, so each scenario names them
-// (S::kWindows, right after kMutations) and the engines count them: stress
-// counts, per window, in how many rounds the inner step fell before, inside
-// or after the outer CPU's span (stress/README.md, "Race windows").
+// (S::kWindows, a fact of the Scenario concept, scenario.h) and the engines
+// count them: stress counts, per window, in how many rounds the inner step
+// fell before, inside or after the outer CPU's span (stress/README.md, "Race
+// windows").
 //
 // A window is a span of one CPU's steps, from `open` to the first `close`
 // after it, and one step of another CPU, `inner`:

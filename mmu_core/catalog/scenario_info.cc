@@ -1,6 +1,8 @@
 // mmu_core/catalog/scenario_info.cc: what the engines derive from a scenario's facts.
 #include "mmu_core/catalog/scenario_info.h"
 
+#include "mmu_core/step_names.h"
+
 #include <algorithm>
 
 namespace mmu {
@@ -113,6 +115,17 @@ std::vector<std::string> ScenarioInfo::Problems() const {
     if (!picks_some(r.when))
       out.push_back(name + ": the role '" + std::string(r.functions) + "' selects no configuration");
     if (ParseRole(r.functions).empty()) out.push_back(name + ": an empty role for CPU " + std::to_string(r.cpu));
+  }
+  for (const Window& w : windows) {
+    const std::string what = name + ": window '" + std::string(w.name) + "'";
+    if (w.outer_cpu < 0 || w.outer_cpu >= threads || w.inner_cpu < 0 || w.inner_cpu >= threads) {
+      out.push_back(what + " names a CPU the scenario lacks");
+    }
+    if (w.outer_cpu == w.inner_cpu) out.push_back(what + " has the same CPU inside and outside");
+    for (std::string_view step : {w.open, w.close, w.inner}) {
+      if (!step.empty() && !StepFromName(step)) out.push_back(what + " names no step '" + std::string(step) + "'");
+    }
+    if (w.inner.empty()) out.push_back(what + " has no inner step");
   }
   for (int c = 0; c < static_cast<int>(configs.size()); ++c) {
     for (int cpu = 0; cpu < threads; ++cpu) {

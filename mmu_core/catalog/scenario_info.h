@@ -40,6 +40,7 @@ struct ScenarioInfo {
   std::span<const Twin> twins;
   ModelSearch search;
   Posted posted;
+  std::span<const Window> windows;
 
   // The mutations of its twins, in order.
   std::vector<Mutation> Mutations() const;
@@ -74,6 +75,7 @@ ScenarioInfo DescribeScenario() {
   i.twins = S::kTwins;
   i.search = S::kSearch;
   i.posted = PostedOf<S>();
+  i.windows = S::kWindows;
   return i;
 }
 

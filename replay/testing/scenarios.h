@@ -35,6 +35,8 @@ class LockedIncrement {
   static constexpr Role kRoles[] = {{0, "increment"}, {1, "increment"}};
   static constexpr Twin kTwins[] = {{Mutation::M2_1}};
   static constexpr ModelSearch kSearch = {"full", "a replay test scenario"};
+  static constexpr Window kWindows[] = {{"one increment between the other's read and write", 0, "read spte",
+                                         "write spte", 1, "write spte"}};
   struct Config {};
   static Config MakeConfig(const ConfigPairs& p) {
     p.Choice("lock", {"mmu_lock"});
@@ -73,6 +75,7 @@ class FlagWait {
   static constexpr Role kRoles[] = {{0, "wait_for_flag"}, {1, "set_flag"}};
   static constexpr Twin kTwins[] = {{Mutation::M2_1}};
   static constexpr ModelSearch kSearch = {"full", "a replay test scenario"};
+  static constexpr Window kWindows[] = {{"the flag set while the waiter polls", 0, "", "", 1, "write spte"}};
   struct Config {
     bool poll_step = true;
   };
