@@ -356,8 +356,14 @@ TEST_CASE("headers of the VM scenarios") {
     CHECK(NameOf(r) == "walk-free");
   }
   if (Has("zap-root")) {
-    const Resolved r = ResolveOk("CPU 1: kvm_mmu_prepare_zap_page    CPU 2: kvm_mmu_free_obsolete_roots\n");
+    // CPU 3 is idle (requests=1) or asks for a flush (requests=2).
+    const Resolved r =
+        ResolveOk("CPU 1: kvm_mmu_prepare_zap_page    CPU 2: kvm_mmu_free_obsolete_roots    CPU 3: idle\n");
     CHECK(NameOf(r) == "zap-root");
+    CHECK(ConfigOf(r).find("requests=1") != std::string::npos);
+    const Resolved flush = ResolveOk(
+        "CPU 1: kvm_mmu_prepare_zap_page    CPU 2: kvm_mmu_free_obsolete_roots    CPU 3: kvm_flush_remote_tlbs\n");
+    CHECK(ConfigOf(flush).find("requests=2") != std::string::npos);
   }
   if (Has("spte-volatile")) {
     const Resolved r = ResolveOk("CPU 1: mmu_spte_clear_track_bits    CPU 2: fast_page_fault, then hardware sets D\n");
