@@ -7,8 +7,8 @@
 // libFuzzer run (clang with ASan and UBSan; see README.md):
 //   bazel test --config=fuzz //litmus:parser_fuzz_run     (20 s, CI)
 //   bazel build --config=fuzz //litmus:parser_fuzz &&
-//     bazel-bin/litmus/parser_fuzz -max_total_time=600 -timeout=5 CORPUS litmus litmus/bad
-// Without clang, parser_fuzz_smoke drives the same function (fuzz_smoke.cc).
+//     bazel-bin/litmus/parser_fuzz -max_total_time=600 -timeout=5 CORPUS litmus litmus/testdata/bad
+// Without clang, parser_fuzz_smoke drives the same function (testing/fuzz_smoke.cc).
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>

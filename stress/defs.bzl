@@ -1,7 +1,7 @@
 """stress_scenario_tests(): one scenario's native and TSan stress tests."""
 
 def stress_scenario_tests(name, cls):
-    """The stress tests of one scenario (stress/tests/stress_test_driver.cc).
+    """The stress tests of one scenario (stress/testing/stress_test_driver.cc).
 
     Called by all_scenarios() (mmu_core/scenarios/engines.bzl).
 

@@ -2,7 +2,7 @@
 //
 // Two needs of the suite that Relacy's public interface does not meet, each
 // wrapped here once, with a test that pins Relacy's behaviour
-// (models/relacy/support_test.cc):
+// (models/relacy/testing/support_test.cc):
 //
 //  - StoppableFullSearch: Relacy's full search, which a caller may end early
 //    (a time or execution budget) by RequestStop(); the search then ends after

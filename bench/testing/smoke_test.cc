@@ -1,4 +1,4 @@
-// bench/smoke_test.cc: every comparison at tiny sizes, through Google
+// bench/testing/smoke_test.cc: every comparison at tiny sizes, through Google
 // Benchmark as bench:all runs it: both sides ran and counted the same work.
 // No time is asserted.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN

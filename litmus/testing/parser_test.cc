@@ -8,7 +8,7 @@
 #include "litmus/compile.h"
 #include "litmus/gaps.h"
 #include "litmus/parser.h"
-#include "litmus/test_util.h"
+#include "litmus/testing/test_util.h"
 #include "litmus/state_table.h"
 #include "litmus/verdict.h"
 

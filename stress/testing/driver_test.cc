@@ -1,4 +1,4 @@
-// stress/tests/driver_test.cc: the stress driver's pieces, on a toy scenario.
+// stress/testing/driver_test.cc: the stress driver's pieces, on a toy scenario.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 

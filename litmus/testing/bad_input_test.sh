@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every malformed input in litmus/bad must make the runner exit with 2 and
+# Every malformed input in litmus/testdata/bad must make the runner exit with 2 and
 # print exactly `file:line:col: message`, where `line:col: message` is the
 # sidecar NAME.expected, within a time limit (no crash, no hang).
 # Usage: bad_input_test.sh RUNNER FILE.litmus...

@@ -1,4 +1,4 @@
-// stress/tests/stress_test_driver.cc: the stress binaries' Bazel tests.
+// stress/testing/stress_test_driver.cc: the stress binaries' Bazel tests.
 //
 // One driver, several tests (the cc_test targets differ only in args). It
 // runs a stress binary as a child process per case, so a crash, a TSan abort

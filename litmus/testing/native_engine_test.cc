@@ -10,7 +10,7 @@
 #include "litmus/compile.h"
 #include "litmus/engines.h"
 #include "litmus/parser.h"
-#include "litmus/test_util.h"
+#include "litmus/testing/test_util.h"
 
 namespace litmus {
 namespace {
