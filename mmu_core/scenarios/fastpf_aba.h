@@ -29,7 +29,8 @@ class FastPfAba {
        "write spte"},
   };
   static constexpr ModelSearch kSearch = {
-      "full", "full search: 12k (page=indirect) and 246k (page=direct) executions, about 2 s"};
+      "full", "full search: 12k (page=indirect) and 246k (page=direct) executions, about 2 s", "dpor",
+      "the reduced full search (models/dpor/): 30 (page=indirect) and 66 (page=direct) executions"};
 
   struct Config {
     bool direct = false;

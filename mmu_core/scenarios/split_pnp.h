@@ -32,7 +32,8 @@ class SplitPnp : public SplitReadRace {
        "update count"},
   };
   static constexpr ModelSearch kSearch = {
-      "full", "full search: 78k (clear=fast) and 216k (clear=slow) executions, about 1 s"};
+      "full", "full search: 78k (clear=fast) and 216k (clear=slow) executions, about 1 s", "dpor",
+      "the reduced full search (models/dpor/): 91 executions per configuration"};
   static constexpr Posted kPosted = {.initial = true, .values = 1};
 
   struct Config {

@@ -27,7 +27,8 @@ class SplitSlowClearD {
   static constexpr Window kWindows[] = {
       {"hardware sets D before the slow clear's xchg of the low word", 0, "", "write low", 1, "set low a/d"},
   };
-  static constexpr ModelSearch kSearch = {"full", "full search: 484 executions"};
+  static constexpr ModelSearch kSearch = {"full", "full search: 484 executions", "dpor",
+                                          "the reduced full search (models/dpor/): 4 executions"};
 
   struct Config {};
   static Config MakeConfig(const ConfigPairs& p) {

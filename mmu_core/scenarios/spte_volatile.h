@@ -27,7 +27,8 @@ class SpteVolatile {
        "cmpxchg spte"},
       {"hardware sets A/D between the zap's read spte and its xchg", 0, "read spte", "xchg spte", 1, "set a/d"},
   };
-  static constexpr ModelSearch kSearch = {"full", "full search: 200k executions, about 1 s"};
+  static constexpr ModelSearch kSearch = {"full", "full search: 200k executions, about 1 s", "dpor",
+                                          "the reduced full search (models/dpor/): 14 executions"};
 
   struct Config {};
   static Config MakeConfig(const ConfigPairs& p) {

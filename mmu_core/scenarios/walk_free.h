@@ -59,7 +59,8 @@ class WalkFree {
        "link page"},
   };
   static constexpr ModelSearch kSearch = {"full",
-                                          "full search: 13k (race=zap) and 49k (race=link) executions, about 1 s"};
+                                          "full search: 13k (race=zap) and 49k (race=link) executions, about 1 s",
+                                          "dpor", "the reduced full search (models/dpor/): 15 executions"};
 
   struct Config {
     bool link = false;  // race=link: CPU 1 links the child instead of zapping it
