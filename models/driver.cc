@@ -128,6 +128,7 @@ class Driver {
   std::string expect_flag_;
   unsigned split_depth_ = 8;
   int dpor_split_depth_ = -1;  // -1: 0 unsharded, 3 sharded
+  bool dpor_keep_retries_ = false;
   bool list_ = false;
   bool relacy_scheduler_ = false;
   bool history_ = true;
@@ -170,6 +171,9 @@ std::optional<int> Driver::ParseFlags(int argc, char** argv) {
                  "reduced search: thread choices that branch fully so that shards can split the rest (default: 0, "
                  "or 3 with shards)")
       ->check(CLI::Range(0, 32));
+  app.add_flag("--dpor-keep-retries", dpor_keep_retries_,
+               "reduced search: also count executions in which a loop iteration that only loaded failed and looped "
+               "(they are cut by default; models/dpor/README.md)");
   app.add_flag("--relacy-scheduler", relacy_scheduler_,
                "use Relacy's own scheduler classes (no split; cross-checks the split search)");
   app.add_option("--compare-outcomes", compare_flag_,
@@ -349,6 +353,7 @@ RunRecord Driver::RunOne(std::optional<Mutation> m, int config, Shard shard) {
   req.search = r.search;
   req.shard = shard;
   req.split_depth = split_depth_;
+  req.dpor_keep_retries = dpor_keep_retries_;
   req.dpor_split_depth = dpor_split_depth_ >= 0 ? static_cast<unsigned>(dpor_split_depth_) : (shard.total > 1 ? 3u : 0u);
   req.relacy_scheduler = relacy_scheduler_;
   req.progress = isatty(STDERR_FILENO) != 0;
@@ -464,6 +469,7 @@ bool Driver::WriteJson() const {
     j["shards"] = shard_.total;
     j["probes"] = o.probes;
     j["blocked"] = o.blocked;
+    j["discarded"] = o.discarded;
     j["digest"] = fmt::format("{:016x}", o.digest);
     results.push_back(std::move(j));
   }
@@ -508,6 +514,7 @@ int Driver::CompareOutcomes() {
       req.config = config;
       req.search = searches[k];
       req.collect_outcomes = true;
+      req.dpor_keep_retries = dpor_keep_retries_;
       req.progress = isatty(STDERR_FILENO) != 0;
       req.label = fmt::format("{} none [{}] {}", info_.name, Config(config), searches[k].ToString());
       o[k] = model_.Run(req);
@@ -544,9 +551,9 @@ int Driver::CompareOutcomes() {
       verdict = "same outcomes";
     }
     ok = ok && good;
-    fmt::print("  {:<32} {} {} executions {:.2f} s | {} {} executions ({} sleep-blocked) {:.2f} s | {} outcomes: {}\n",
+    fmt::print("  {:<32} {} {} executions {:.2f} s | {} {} executions (+{} not counted) {:.2f} s | {} outcomes: {}\n",
                Config(config), ref->ToString(), o[0].iterations, o[0].seconds, reduced.ToString(),
-               o[1].iterations, o[1].blocked, o[1].seconds, o[0].outcomes.size(), verdict);
+               o[1].iterations, o[1].blocked + o[1].discarded, o[1].seconds, o[0].outcomes.size(), verdict);
     fmt::print("  {:<32} values read by the steps: {} and {} combinations, {} missing, {} more\n", "",
                o[0].reads.size(), o[1].reads.size(), reads_missing.size(), reads_extra.size());
     std::fflush(stdout);
@@ -560,6 +567,7 @@ int Driver::CompareOutcomes() {
     j["search"] = reduced.ToString();
     j["executions"] = o[1].iterations;
     j["blocked"] = o[1].blocked;
+    j["discarded"] = o[1].discarded;
     j["seconds"] = o[1].seconds;
     j["outcomes"] = o[1].outcomes.size();
     j["missing"] = missing.size();

@@ -61,6 +61,7 @@ struct RunRequest {
   unsigned split_depth = 8;        // scheduling decisions that name a subtree
   bool relacy_scheduler = false;   // Relacy's own scheduler classes (no split)
   unsigned dpor_split_depth = 0;   // reduced search: thread choices that branch fully
+  bool dpor_keep_retries = false;  // reduced search: count executions with failed load-only loop iterations
   bool collect_outcomes = false;   // fill RunOutcome::outcomes
   bool progress = false;           // progress line on stderr
   std::string label;               // for the progress line
@@ -90,6 +91,7 @@ struct RunOutcome {
   std::uint64_t digest = 0;      // sum of a hash of each explored execution's decisions
   std::uint64_t subtrees = 0;    // subtrees this shard explored
   std::uint64_t blocked = 0;     // reduced search: sleep-blocked executions (not counted)
+  std::uint64_t discarded = 0;   // reduced search: executions with a failed load-only loop iteration (not counted)
   double seconds = 0;
   // With collect_outcomes: digests of what the scenario observed at the end
   // of each counted execution (sorted, unique); overflow if there were too many.

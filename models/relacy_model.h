@@ -45,9 +45,22 @@
 
 namespace mmu::models {
 
+// The search's marks on the recorded steps (the failed load-only loop
+// iterations models/dpor/'s tracker finds), kept in the recorder.
+class RecorderMarks final : public dpor::StepMarks {
+ public:
+  explicit RecorderMarks(relacy::StepRecorder& r) : r_(r) {}
+  int Count() const override { return r_.size(); }
+  void Exclude(int cpu, int from, int to) override { r_.Exclude(cpu, from, to); }
+
+ private:
+  relacy::StepRecorder& r_;
+};
+
 // The state of the run in progress (a model runs one search at a time).
 struct RunContext {
   relacy::StepRecorder recorder;
+  RecorderMarks marks{recorder};
   Observations observations;
   bool observed = false;
   std::uint64_t executions = 0;  // executions started, probes included
@@ -100,6 +113,7 @@ struct Round : rl::test_suite<Round<S>, S::kThreads> {
     g_run.observed = false;
     scenario = ::new (static_cast<void*>(storage)) S(*RoundInput<S>::config, RoundInput<S>::mutations);
     g_run.recorder.Arm(true);
+    if (dpor::g_search.tracker.Observing()) dpor::g_search.tracker.BeginExecution();
     dpor::g_search.tracker.Arm(true);
   }
   void thread(unsigned cpu) { scenario->Thread(static_cast<int>(cpu)); }
@@ -121,7 +135,7 @@ struct Round : rl::test_suite<Round<S>, S::kThreads> {
       for (int cpu = 0; cpu < S::kThreads; ++cpu) {
         for (int i = 0; i < g_run.recorder.size(); ++i) {
           const relacy::StepRecorder::Event& e = g_run.recorder[i];
-          if (e.cpu != cpu) continue;
+          if (e.cpu != cpu || e.excluded) continue;
           r.Add(static_cast<std::uint64_t>(e.step));
           r.Add(e.value);
         }
@@ -216,8 +230,16 @@ RunOutcome RunScenario(const ScenarioInfo& info, const RunRequest& r) {
     o.shard = r.shard.index;
     o.shards = r.shard.total;
     dpor::g_search.Reset(o);
+    dpor::g_search.tracker.DropFailedIterations(!r.dpor_keep_retries);
+    sync::SetSearchHook(&dpor::g_search.tracker);
+  } else if (r.collect_outcomes) {
+    // The cross-check leaves failed load-only loop iterations out of the
+    // values read, whichever search runs: the tracker only watches.
+    dpor::g_search.tracker.Reset(S::kThreads);
+    dpor::g_search.tracker.ObserveOnly(true);
     sync::SetSearchHook(&dpor::g_search.tracker);
   }
+  dpor::g_search.tracker.SetStepMarks(&g_run.marks);
   static dpor::OutcomeSet outcome_set;
   static dpor::OutcomeSet read_set;
   outcome_set.Clear();
@@ -247,6 +269,7 @@ RunOutcome RunScenario(const ScenarioInfo& info, const RunRequest& r) {
       out.digest = st.digest;
       out.subtrees = st.owned_subtrees;
       out.blocked = st.blocked;
+      out.discarded = st.discarded;
     } else {
       out.iterations = p.stop_iteration;
     }
@@ -290,6 +313,8 @@ RunOutcome RunScenario(const ScenarioInfo& info, const RunRequest& r) {
   SetStepHook(nullptr);
   sync::SetSearchHook(nullptr);
   dpor::g_search.active = false;
+  dpor::g_search.tracker.ObserveOnly(false);
+  dpor::g_search.tracker.SetStepMarks(nullptr);
   return out;
 }
 

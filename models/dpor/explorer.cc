@@ -146,6 +146,7 @@ void Explorer::BeginExecution() {
   free_ = replay_;
   blocked_ = false;
   probe_ = false;
+  discarded_ = false;
   reached_split_ = false;
   top_len_ = 0;
   events_.clear();
@@ -528,6 +529,8 @@ bool Explorer::EndExecution() {
   } else {
     if (blocked_) {
       ++stats_.blocked;
+    } else if (discarded_) {
+      ++stats_.discarded;
     } else {
       ++stats_.explored;
       stats_.digest += DecisionHash();

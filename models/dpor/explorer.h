@@ -106,6 +106,7 @@ struct ExplorerOptions {
 struct ExplorerStats {
   std::uint64_t explored = 0;  // complete executions of this shard's subtrees
   std::uint64_t blocked = 0;   // sleep-blocked executions (finished unrecorded)
+  std::uint64_t discarded = 0;  // executions with a failed load-only loop iteration (searched, not counted)
   std::uint64_t probes = 0;    // first executions of other shards' subtrees
   std::uint64_t subtrees = 0;  // subtrees met (all shards')
   std::uint64_t owned_subtrees = 0;
@@ -143,9 +144,14 @@ class Explorer {
   // Ends the execution. Returns true when the search is complete.
   bool EndExecution();
 
-  // Does the current execution count (explored, not a probe or sleep-blocked)?
-  // Known from the first sleep-blocked or probe decision on.
-  bool Counting() const { return !blocked_ && !probe_; }
+  // The current execution is redundant (an equivalent one counts elsewhere):
+  // it is searched on, for its races, but not counted.
+  void Discard() { discarded_ = true; }
+  // Its remaining decisions are not searched.
+  void StopSearching() { free_ = true; }
+  // Does the current execution count (explored, not a probe, sleep-blocked
+  // or discarded)? Known from the first such decision on.
+  bool Counting() const { return !blocked_ && !probe_ && !discarded_; }
   // The current execution's decisions (thread ids and data choices, in order).
   const Vec<std::uint16_t>& Decisions() const { return log_; }
   // Replay exactly these decisions (Relacy's re-run of a failing execution),
@@ -198,6 +204,7 @@ class Explorer {
   bool free_ = false;    // decisions are no longer search nodes
   bool blocked_ = false;
   bool probe_ = false;
+  bool discarded_ = false;
   bool reached_split_ = false;
   Vec<Event> events_;
   Vec<Access> accesses_;

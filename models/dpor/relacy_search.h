@@ -55,6 +55,17 @@ struct Reported {
   bool trigger = false;  // Relacy schedules right after this call
 };
 
+// Where the steps of a failed loop iteration are (the engine's step recorder):
+// the cross-check leaves them out of the values each CPU read.
+class StepMarks {
+ public:
+  virtual int Count() const = 0;                          // steps recorded so far
+  virtual void Exclude(int cpu, int from, int to) = 0;    // cpu's steps in [from, to)
+
+ protected:
+  ~StepMarks() = default;
+};
+
 // The facade hook and the per-thread bookkeeping of one search.
 class Tracker final : public sync::SearchHook {
  public:
@@ -71,6 +82,14 @@ class Tracker final : public sync::SearchHook {
   }
   // Only the threads' accesses count, not the set-up's or Check()'s.
   void Arm(bool on) { armed_ = on; }
+  // Drop executions at a failed load-only loop iteration (the default), or
+  // search them like any other.
+  void DropFailedIterations(bool on) { drop_ = on; }
+  // Only find failed load-only iterations (for StepMarks), under another
+  // scheduler: no events, no awaits, no drops.
+  void ObserveOnly(bool on) { observe_ = on; }
+  bool Observing() const { return observe_; }
+  void SetStepMarks(StepMarks* m) { marks_ = m; }
 
   // --- sync::SearchHook ---
   void Access(const void* object, sync::AccessKind kind, const sync::Loc& where) override;
@@ -87,6 +106,20 @@ class Tracker final : public sync::SearchHook {
   // it waited on) start the new event.
   void StartEvent(int t, Explorer& ex);
   bool Awaiting(int t) const { return thread_[t].awaiting; }
+  // Did t just start another iteration of a loop whose last iteration only
+  // loaded and failed? (README.md "Spin and retry loops": such executions are
+  // not counted, and t runs no further in them.)
+  bool Dropped(int t) const { return thread_[t].dropped; }
+  bool AnyDropped() const {
+    for (int u = 0; u < threads_; ++u) {
+      if (thread_[u].dropped) return true;
+    }
+    return false;
+  }
+  // Every thread left can only spin: let the dropped ones run to the end.
+  void ReleaseDropped() {
+    for (int u = 0; u < threads_; ++u) thread_[u].dropped = false;
+  }
   // Is t's current event a single load so far (the load Relacy is performing)?
   bool LoadStartsEvent(int t, std::uint64_t& object) const {
     const Thread& th = thread_[t];
@@ -119,13 +152,35 @@ class Tracker final : public sync::SearchHook {
     bool awaiting = false;
     Vec<std::uint64_t> await_reads;
     bool woken = false;
+    // Failed loop iterations: the source location of each access of the
+    // current and the previous segment, and whether it only read.
+    struct Site {
+      const char* file;
+      unsigned line;
+      bool load;
+      int steps;  // steps recorded before this access
+    };
+    int pause_steps = 0;  // steps recorded before the last pause
+    Vec<Site> seg_sites;
+    Vec<Site> prev_sites;
+    bool after_pause = false;
+    bool dropped = false;
   };
+  // The previous segment, from its last access at `where` on, only loaded:
+  // a loop iteration (it ended at the pause, and the thread is back at its
+  // first access) that failed and changed nothing.
+  // Returns the iteration's first site, or -1.
+  static int RepeatsLoadOnlyIteration(const Thread& t, const sync::Loc& where);
+  int Steps() const { return marks_ != nullptr ? marks_->Count() : 0; }
 
   void Canonical(const void* p, std::uint64_t& object, std::uint64_t& block) const;
   void CloseSegment(Thread& t);
 
   int threads_ = 0;
   bool armed_ = false;
+  bool drop_ = true;
+  bool observe_ = false;
+  StepMarks* marks_ = nullptr;
   Vec<Range> ranges_;  // sorted by base
   std::uint32_t alloc_seq_[kMaxThreads + 1] = {};
   Thread thread_[kMaxThreads];
@@ -191,13 +246,19 @@ inline void Tracker::Alloc(std::uintptr_t address, std::size_t size) {
                                   [](const Range& x, const Range& y) { return x.base < y.base; }),
                  r);
   if (armed_) {
-    // A segment that allocates does not repeat.
-    thread_[rl::thread_index()].seg_write = true;
+    // A segment that allocates does not repeat, and is not load-only.
+    Thread& t = thread_[rl::thread_index()];
+    t.seg_write = true;
+    t.seg_sites.push_back(Thread::Site{"", 0, false, Steps()});
   }
 }
 
 inline void Tracker::Free(const void* p) {
   if (!armed_) return;
+  if (observe_) {
+    thread_[rl::thread_index()].seg_sites.push_back(Thread::Site{"", 0, false, Steps()});
+    return;
+  }
   std::uint64_t object = 0;
   std::uint64_t block = 0;
   Canonical(p, object, block);
@@ -208,12 +269,54 @@ inline void Tracker::Free(const void* p) {
   r.write = true;
   r.trigger = false;
   t.event.push_back(r);
+  ++t.reports_since_resume;
   t.seg_write = true;
+  t.seg_sites.push_back(Thread::Site{"", 0, false, Steps()});
+}
+
+inline bool IsLoad(sync::AccessKind k) {
+  return k == sync::AccessKind::kLoad || k == sync::AccessKind::kVarLoad || k == sync::AccessKind::kGhostLoad;
+}
+
+inline int Tracker::RepeatsLoadOnlyIteration(const Thread& t, const sync::Loc& where) {
+  for (std::size_t i = t.prev_sites.size(); i != 0; --i) {
+    const Thread::Site& s = t.prev_sites[i - 1];
+    if (s.file != where.file_name() || s.line != where.line()) continue;
+    for (std::size_t k = i - 1; k < t.prev_sites.size(); ++k) {
+      if (!t.prev_sites[k].load) return -1;
+    }
+    return static_cast<int>(i - 1);
+  }
+  return -1;
 }
 
 inline void Tracker::Access(const void* object, sync::AccessKind kind, const sync::Loc& where) {
   if (!armed_) return;
   Thread& t = thread_[rl::thread_index()];
+  if (t.after_pause) {
+    t.after_pause = false;
+    const int first = IsLoad(kind) ? RepeatsLoadOnlyIteration(t, where) : -1;
+    if (first >= 0) {
+      if (marks_ != nullptr) {
+        marks_->Exclude(static_cast<int>(rl::thread_index()), t.prev_sites[static_cast<std::size_t>(first)].steps,
+                        t.pause_steps);
+      }
+      if (drop_ && !observe_) t.dropped = true;
+    }
+  }
+  if (kind != sync::AccessKind::kPause) {
+    t.seg_sites.push_back(Thread::Site{where.file_name(), where.line(),
+                                       IsLoad(kind) || kind == sync::AccessKind::kScFence, Steps()});
+  }
+  if (observe_) {
+    if (kind == sync::AccessKind::kPause) {
+      t.pause_steps = Steps();
+      t.prev_sites.swap(t.seg_sites);
+      t.seg_sites.clear();
+      t.after_pause = true;
+    }
+    return;
+  }
   Reported r;
   r.kind = kind;
   r.trigger = TriggersScheduling(kind);
@@ -250,7 +353,7 @@ inline void Tracker::Access(const void* object, sync::AccessKind kind, const syn
 }
 
 inline void Tracker::Read(const void* object, std::uint64_t bits, bool latest, bool wrote) {
-  if (!armed_) return;
+  if (!armed_ || observe_) return;
   Thread& t = thread_[rl::thread_index()];
   t.seg_hash = MixHash(MixHash(t.seg_hash, bits), wrote ? 1 : 0);
   if (!latest) t.seg_stale = true;
@@ -275,6 +378,10 @@ inline void Tracker::CloseSegment(Thread& t) {
   }
   t.prev_hash = t.seg_hash;
   t.prev_clean = clean;
+  t.prev_sites.swap(t.seg_sites);
+  t.seg_sites.clear();
+  t.after_pause = true;
+  t.pause_steps = Steps();
   t.seg_hash = 0;
   t.seg_write = false;
   t.seg_stale = false;
@@ -367,11 +474,14 @@ class DporScheduler
     const int ti = static_cast<int>(t.index_);
     s.tracker.EndEvent(ti, t.state_ == rl::thread_state_finished, t.state_ == rl::thread_state_blocked,
                        s.explorer);
-    rl::thread_id_t enabled = 0;
-    const std::uint32_t running = Running();
-    for (std::uint32_t r = running; r != 0; r &= r - 1) {
-      const int u = Lowest(r);
-      if (!s.tracker.Awaiting(u)) enabled |= Bit(u);
+    if (s.tracker.Dropped(ti)) s.explorer.Discard();
+    std::uint32_t enabled = Enabled(s);
+    if (enabled == 0 && s.tracker.AnyDropped()) {
+      // Only dropped threads are left: the execution is not counted anyway;
+      // they run to the end, unsearched.
+      s.tracker.ReleaseDropped();
+      s.explorer.StopSearching();
+      enabled = Enabled(s);
     }
     if (enabled == 0) {
       // Every thread that could run waits for a value no thread will write:
@@ -392,9 +502,18 @@ class DporScheduler
         }
       }
     }
-    const int next = s.explorer.ChooseThread(enabled, prefer);
+    const int next = s.explorer.ChooseThread(static_cast<ThreadSet>(enabled), prefer);
     s.tracker.StartEvent(next, s.explorer);
     return static_cast<rl::thread_id_t>(next);
+  }
+
+  std::uint32_t Enabled(SearchState& s) const {
+    std::uint32_t enabled = 0;
+    for (std::uint32_t r = Running(); r != 0; r &= r - 1) {
+      const int u = Lowest(r);
+      if (!s.tracker.Awaiting(u) && !s.tracker.Dropped(u)) enabled |= Bit(u);
+    }
+    return enabled;
   }
 
   unsigned rand_impl(unsigned limit, rl::sched_type type) {

@@ -6,6 +6,7 @@
 // a failed search it holds the failing execution's steps.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "mmu_core/step_names.h"
@@ -21,6 +22,7 @@ class StepRecorder final : public StepHook {
     int cpu;
     Step step;
     std::uint64_t value;
+    bool excluded = false;  // marked by a search (models/dpor/: a failed loop iteration)
   };
   static constexpr int kMax = 4096;
 
@@ -39,9 +41,15 @@ class StepRecorder final : public StepHook {
       truncated_ = true;
       return;
     }
-    events_[n_++] = Event{cpu, s, value};
+    events_[n_++] = Event{cpu, s, value, false};
   }
   int size() const { return n_; }
+  // Marks cpu's steps among the recorded ones [from, to).
+  void Exclude(int cpu, int from, int to) {
+    for (int i = std::max(from, 0); i < std::min(to, n_); ++i) {
+      if (events_[i].cpu == cpu) events_[i].excluded = true;
+    }
+  }
   const Event& operator[](int i) const { return events_[i]; }
   bool truncated() const { return truncated_; }
 
