@@ -34,7 +34,7 @@ class SplitHwAd {
       "context bound 4 (101k executions, 0.4 s): three threads; the full search is 12.4M executions (40 s), too long "
       "for the default test",
       "dpor",
-      "the reduced full search (models/dpor/): 74 executions; Relacy's full search is 12.4M (40 s alone)"};
+      "the reduced full search (models/dpor/): 18 executions (40 run); Relacy's full search is 12.4M (40 s alone)"};
 
   struct Config {
     bool hw_write = true;  // hardware sets D as well as A

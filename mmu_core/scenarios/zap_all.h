@@ -39,7 +39,7 @@ class ZapAll {
       "bound:3",
       "context bound 3 (782k executions, about 22 s): three threads and a lock break after every page; bound 4 did "
       "not end in 7 minutes",
-      "dpor", "the reduced full search (models/dpor/): 8.6k (zappers=1) and 40 (zappers=2) executions, about 1 s"};
+      "dpor", "the reduced full search (models/dpor/): 8.6k (zappers=1) and 40 (zappers=2) executions, about 2 s"};
 
   struct Config {
     bool two_zappers = false;

@@ -221,23 +221,24 @@ TEST_CASE("--search ci: the correct core's stronger search, twins on the declare
   const Ran list = Run(HwAd() + " --list");
   CHECK(list.exit_code == 0);
   CHECK(list.output.find("search: bound:4") != std::string::npos);
-  CHECK(list.output.find("main job's search (--search ci, correct core only): full") != std::string::npos);
+  CHECK(list.output.find("main job's search (--search ci, correct core only): dpor") != std::string::npos);
 
   const std::string json = TempFile("ci_twin.json");
   const Ran twin = Run(HwAd() + " --search ci --variant M2.7 --no-history --json " + json);
   INFO(twin.output);
   CHECK(twin.exit_code == 0);
-  CHECK(twin.output.find("search full (main job's search:") != std::string::npos);
+  CHECK(twin.output.find("search dpor (main job's search:") != std::string::npos);
   CHECK(twin.output.find("twins: search bound:4") != std::string::npos);
   const nlohmann::json runs = ReadJson(json);
   REQUIRE(runs.size() == 1);
   CHECK(runs[0]["search"] == "bound:4");
   CHECK(runs[0]["result"] == "caught");
 
-  // A model without ci_search runs its declared search under --search ci.
+  // The correct core runs the main job's search (every model's is the
+  // reduced full search, models/dpor/).
   const std::string tear = TempFile("ci_tear.json");
   REQUIRE(Run(Tear() + " --search ci --variant none --json " + tear).exit_code == 0);
-  for (const nlohmann::json& run : ReadJson(tear)) CHECK(run["search"] == "full");
+  for (const nlohmann::json& run : ReadJson(tear)) CHECK(run["search"] == "dpor");
 }
 
 }  // namespace
