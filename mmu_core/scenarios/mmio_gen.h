@@ -40,8 +40,8 @@ class MmioGen {
       "bound:4",
       "context bound 4 (219k executions, 1.5 s): bound 6 is 6.5M (40 s), and the full search did not end in 90 s",
       "dpor",
-      "the reduced full search (models/dpor/): 131 (race=A), 72 (race=B) and 14 (race=C) executions (171, 97 and 19 run); Relacy's "
-      "full search did not end in 90 s"};
+      "the reduced full search (models/dpor/): 131 (race=A), 72 (race=B) and 14 (race=C) executions (171, 97 and 19 "
+      "run); Relacy's full search did not end in 90 s"};
 
   enum class Race { kA, kB, kC };
   struct Config {

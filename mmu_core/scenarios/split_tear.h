@@ -31,9 +31,9 @@ class SplitTear : public SplitReadRace {
        "read high"},
       {"the clear's write high between read low and read high", 0, "read low", "read high", 1, "write high"},
   };
-  static constexpr ModelSearch kSearch = {"full", "full search: 3.6k (clear=fast) and 8.8k (clear=slow) executions",
-                                          "dpor",
-                                          "the reduced full search (models/dpor/): 4 executions per configuration (11 run)"};
+  static constexpr ModelSearch kSearch = {
+      "full", "full search: 3.6k (clear=fast) and 8.8k (clear=slow) executions", "dpor",
+      "the reduced full search (models/dpor/): 4 executions per configuration (11 run)"};
   static constexpr Posted kPosted = {.initial = true, .values = 0};
 
   struct Config {

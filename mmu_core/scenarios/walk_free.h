@@ -58,9 +58,9 @@ class WalkFree {
       {"the link between begin and end of the lockless walk", 0, "begin lockless walk", "end lockless walk", 1,
        "link page"},
   };
-  static constexpr ModelSearch kSearch = {"full",
-                                          "full search: 13k (race=zap) and 49k (race=link) executions, about 1 s",
-                                          "dpor", "the reduced full search (models/dpor/): 6 executions (9 run)"};
+  static constexpr ModelSearch kSearch = {
+      "full", "full search: 13k (race=zap) and 49k (race=link) executions, about 1 s", "dpor",
+      "the reduced full search (models/dpor/): 6 (race=zap, 9 run) and 3 (race=link) executions"};
 
   struct Config {
     bool link = false;  // race=link: CPU 1 links the child instead of zapping it
