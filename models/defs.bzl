@@ -43,6 +43,20 @@ def mmu_model(name, cls):
         tags = ["relacy", "model"],
         deps = [name + "_lib"],
     )
+    # The logical-mutation schemata of the same scenario (models/detection/):
+    # built only for the sweep (manual), which takes every binary tagged
+    # model_mutants.
+    native.cc_binary(
+        name = name + "_mutants",
+        srcs = ["//models/detection:schemata_main.cc"],
+        copts = MODEL_COPTS,
+        local_defines = ["MMU_SCENARIO=" + cls],
+        tags = ["relacy", "model_mutants", "manual"],
+        deps = [
+            "//mmu_core:schemata",
+            "//models/detection:model_flags",
+        ],
+    )
     native.cc_test(
         name = name + "_correct",
         size = "medium",

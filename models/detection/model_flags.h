@@ -137,6 +137,7 @@ int Main(int argc, char** argv, Run&& run, bool (*armed)()) {
   }
   rest.push_back(nullptr);
   g_sites.SetArmed(armed);
+  mutant::g_armed = armed;
   if (weaken) g_sites.Weaken(*weaken);
   const bool hook = weaken || !sites_out.empty();
   if (hook) sync::SetSiteHook(&g_sites);

@@ -9,18 +9,26 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 namespace mmu::mutant {
 
 inline constexpr int kMaxPoints = 8192;
 inline int g_active = -1;                        // the mutant that runs; -1: none (the correct core)
 inline int g_points = 0;                         // mutation points compiled in (set by the copy)
-inline std::uint8_t g_reached[kMaxPoints] = {};  // points the run evaluated
+inline std::uint8_t g_reached[kMaxPoints] = {};  // points a round's threads evaluated
+inline bool (*g_armed)() = nullptr;              // are a round's threads running (not its set-up)?
 
-// Is mutant `id` the one running? Marks the point reached either way.
-inline bool On(int id) {
-  g_reached[id] = 1;
+inline bool OnAtRunTime(int id) {
+  if (g_armed == nullptr || g_armed()) g_reached[id] = 1;
   return id == g_active;
+}
+// Is mutant `id` the one running? Marks the point reached (by the threads)
+// either way. A constant expression (a constexpr spte helper evaluated at
+// compile time) always takes the original.
+constexpr bool On(int id) {
+  if (std::is_constant_evaluated()) return false;
+  return OnAtRunTime(id);
 }
 // The copy registers its number of points before main (a static initialiser).
 inline bool Register(int points) {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -77,7 +78,7 @@ std::string Base(const std::string& p) { return std::filesystem::path(p).filenam
 
 // One run of a model binary; JSON result of the driver.
 struct RunResult {
-  enum Kind { kPassed, kFailed, kTimeout, kError } kind = kError;
+  enum Kind { kPassed, kFailed, kTimeout, kCrash, kError } kind = kError;
   std::string error_kind;
   std::string message;
   std::uint64_t executions = 0;
@@ -101,6 +102,16 @@ RunResult RunModel(const std::string& binary, std::vector<std::string> args, dou
   r.seconds = c.seconds;
   if (c.timed_out) {
     r.kind = RunResult::kTimeout;
+    std::remove(json.c_str());
+    return r;
+  }
+  if (c.signaled && (c.term_signal == SIGSEGV || c.term_signal == SIGBUS || c.term_signal == SIGFPE ||
+                     c.term_signal == SIGILL)) {
+    // The model crashed (a wild pointer, a bad index): the mutated kernel
+    // would oops too. Counted as killed for a logical mutant only.
+    r.kind = RunResult::kCrash;
+    r.detail = fmt::format("{} {}", Base(binary), c.Describe());
+    r.message = c.Describe();
     std::remove(json.c_str());
     return r;
   }
@@ -203,6 +214,7 @@ struct Reach {
   int model;
   int config;
   std::uint64_t cost;  // the correct run's executions: cheapest first
+  double seconds;      // the correct run's time
 };
 
 struct Site {
@@ -368,7 +380,7 @@ bool Sweep::Correct() {
         ok = false;
         continue;
       }
-      const Reach reach{t.model, t.config, r.executions};
+      const Reach reach{t.model, t.config, r.executions, r.seconds};
       if (!t.mutants) {
         if (j.value("truncated", false)) errors_.push_back(Where(t.model, t.config) + ": the site table overflowed");
         for (const nlohmann::json& s : j["sites"]) {
@@ -456,7 +468,11 @@ void Sweep::RunRow(Row& r) {
       args.push_back("--weaken");
       args.push_back(sites_[r.index].id.ToString() + ":" + std::string(Name(r.how)));
     }
-    RunResult run = RunModel(r.logical ? m.mutants : m.path, args, r.logical ? o_.mutant_timeout : o_.timeout);
+    // A mutant's run is cut off as a hang after --mutant-timeout seconds, or
+    // 20 times its correct core's time if that is longer (a slow search is
+    // no hang).
+    const double limit = r.logical ? std::max(o_.mutant_timeout, 20 * at.seconds) : o_.timeout;
+    RunResult run = RunModel(r.logical ? m.mutants : m.path, args, limit);
     ++r.runs;
     if (run.kind == RunResult::kPassed) continue;
     r.model = at.model;
@@ -466,11 +482,16 @@ void Sweep::RunRow(Row& r) {
       r.kind = Row::kKilled;
       return;
     }
+    if (run.kind == RunResult::kCrash && r.logical) {
+      r.kind = Row::kKilled;
+      r.run.error_kind = "CRASH";
+      return;
+    }
     if (run.kind == RunResult::kTimeout && r.logical) {
       // A mutant that never ends: a loop with no way out (the kernel would hang).
       r.kind = Row::kKilled;
       r.run.error_kind = "TIMEOUT";
-      r.run.message = fmt::format("the run did not end in {:.0f} s (a hang)", o_.mutant_timeout);
+      r.run.message = fmt::format("the run did not end in {:.0f} s (a hang)", limit);
       return;
     }
     r.kind = Row::kError;
@@ -614,6 +635,19 @@ int Sweep::Report(double seconds) {
       }
     }
   }
+  // The explained survivors by reason, per table: "3 redundant, 2 UNCHECKED".
+  auto by_reason = [&](bool logical, nlohmann::json& j) {
+    std::map<std::string, int> n;
+    for (const Row& r : rows_) {
+      if (r.logical == logical && r.kind == Row::kExplained) ++n[std::string(ReasonName(r.why->reason))];
+    }
+    std::string out;
+    for (const auto& [reason, count] : n) {
+      out += fmt::format("{}{} {}", out.empty() ? "" : ", ", count, reason);
+      j[reason] = count;
+    }
+    return out.empty() ? std::string() : " (" + out + ")";
+  };
   bool ok = true;
   fmt::print("\n");
   if (o_.part != "logical") {
@@ -623,29 +657,35 @@ int Sweep::Report(double seconds) {
       }
       return true;
     });
+    nlohmann::json reasons = nlohmann::json::object();
+    const std::string why = by_reason(false, reasons);
     fmt::print("barrier table: {} sites ({} of them relaxed loads and stores: nothing weaker to try), {} weakenings: {} "
-               "killed, {} survived with a reason, {} survived unexplained{}\n",
+               "killed, {} survived with a reason{}, {} survived unexplained{}\n",
                sites_.size(), relaxed_only, counts[0][0] + counts[0][1] + counts[0][2] + counts[0][3], counts[0][Row::kKilled],
-               counts[0][Row::kExplained], counts[0][Row::kSurvived],
+               counts[0][Row::kExplained], why, counts[0][Row::kSurvived],
                counts[0][Row::kError] ? fmt::format(", {} errors", counts[0][Row::kError]) : "");
     out["barrier_totals"] = {{"sites", sites_.size()},
                              {"relaxed_only_sites", relaxed_only},
                              {"weakenings", counts[0][0] + counts[0][1] + counts[0][2] + counts[0][3]},
                              {"killed", counts[0][Row::kKilled]},
                              {"explained", counts[0][Row::kExplained]},
+                             {"explained_by_reason", reasons},
                              {"unexplained", counts[0][Row::kSurvived]},
                              {"errors", counts[0][Row::kError]}};
   }
   if (o_.part != "barrier") {
+    nlohmann::json reasons = nlohmann::json::object();
+    const std::string why = by_reason(true, reasons);
     fmt::print("logical table: {} points reached ({} not reached by any model), {} mutants: {} killed, {} survived "
-               "with a reason, {} survived unexplained{}\n",
+               "with a reason{}, {} survived unexplained{}\n",
                points_.size(), unreached_points_, counts[1][0] + counts[1][1] + counts[1][2] + counts[1][3],
-               counts[1][Row::kKilled], counts[1][Row::kExplained], counts[1][Row::kSurvived],
+               counts[1][Row::kKilled], counts[1][Row::kExplained], why, counts[1][Row::kSurvived],
                counts[1][Row::kError] ? fmt::format(", {} errors", counts[1][Row::kError]) : "");
     out["logical_totals"] = {{"points", points_.size()},
                              {"unreached", unreached_points_},
                              {"killed", counts[1][Row::kKilled]},
                              {"explained", counts[1][Row::kExplained]},
+                             {"explained_by_reason", reasons},
                              {"unexplained", counts[1][Row::kSurvived]},
                              {"errors", counts[1][Row::kError]}};
   }
