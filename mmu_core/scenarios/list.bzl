@@ -15,6 +15,7 @@ SCENARIOS = {
     "split_slow_clear_d": "SplitSlowClearD",
     "spte_volatile": "SpteVolatile",
     "walk_free": "WalkFree",
+    "walk_free_2vcpu": "WalkFree2Vcpu",
     "fastpf_wp": "FastPfWriteProtect",
     "fastpf_aba": "FastPfAba",
     "zap_all": "ZapAll",

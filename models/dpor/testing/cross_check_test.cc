@@ -88,6 +88,7 @@ TEST_CASE("models whose full search does not end: every outcome of a bounded sea
   Compare("fastpf_wp", "bound:3");
   Compare("zap_all", "bound:2");
   Compare("mmio_gen", "bound:4");
+  Compare("walk_free_2vcpu", "bound:3");
 }
 
 TEST_CASE("with failed load-only loop iterations searched too, the same outcomes and values") {
@@ -99,11 +100,13 @@ TEST_CASE("with failed load-only loop iterations searched too, the same outcomes
   Compare("walk_free", "full", "--dpor-keep-retries");
   Compare("fastpf_wp", "bound:3", "--dpor-keep-retries");
   Compare("mmio_gen", "bound:4", "--dpor-keep-retries");
+  Compare("walk_free_2vcpu", "bound:3", "--dpor-keep-retries");
 }
 
 TEST_CASE("every twin is caught by the reduced search") {
   for (const char* target : {"split_tear", "split_pnp", "split_hw_ad", "split_slow_clear_d", "spte_volatile",
-                             "walk_free", "fastpf_wp", "fastpf_aba", "zap_all", "zap_root", "mmio_gen"}) {
+                             "walk_free", "walk_free_2vcpu", "fastpf_wp", "fastpf_aba", "zap_all", "zap_root",
+                             "mmio_gen"}) {
     Twins(target);
   }
 }
@@ -120,6 +123,7 @@ TEST_CASE("long: the bounds the main job used to run") {
   Compare("fastpf_wp", "bound:5");
   Compare("zap_all", "bound:3");
   Compare("mmio_gen", "bound:6");
+  Compare("walk_free_2vcpu", "bound:5");
 }
 
 }  // namespace
