@@ -126,7 +126,8 @@ class MmioVm {
   void SynchronizeSrcu() {
     At(Step::SyncSrcu, [&] {
       sync::fence(std::memory_order_seq_cst);  // [S3] the update before the wait
-      while (srcu_readers_.load(std::memory_order_acquire) != 0) sync::pause();  // [S3] pairs with [S2]
+      WaitUntil("the vCPUs' SRCU read-side sections to end (synchronize_srcu waits for its readers)",
+                [&] { return srcu_readers_.load(std::memory_order_acquire) == 0; });  // [S3] pairs with [S2]
       sync::fence(std::memory_order_seq_cst);  // [S3] the wait before the rest of the update
     });
   }

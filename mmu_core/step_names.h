@@ -58,8 +58,9 @@ namespace mmu {
   X(ToggleGen, "toggle gen", "zap-all", "mmu_valid_gen ^= 1 under mmu_lock")                           \
   X(ReloadRoots, "reload roots", "zap-all", "request every vCPU to free obsolete roots")               \
   X(ZapPage, "zap page", "zap-all", "prepare_zap one shadow page (unlink, mark invalid)")             \
-  X(LockBreak, "lock break", "zap-all", "cond_resched_lock: drop and retake mmu_lock")                \
+  X(LockBreak, "lock break", "zap-all", "cond_resched_lock drops mmu_lock (a drop lock; take lock retakes it)") \
   X(TakeLock, "take lock", "lock", "acquire mmu_lock or slots_lock (the CPU may wait inside)")         \
+  X(DropLock, "drop lock", "lock", "release mmu_lock or slots_lock (spin_unlock; a table may say unlock)") \
   X(LoadRoot, "load root", "zap-all", "a vCPU serves the reload request with a root of the current gen") \
   X(LinkPage, "link page", "zap-all", "the slow fault links a new child table under mmu_lock")        \
   X(ReadRequests, "read requests", "requests", "a plain read of vcpu->requests (mutation M4.6 only)")     \
@@ -98,6 +99,13 @@ static_assert(sizeof(kSteps) / sizeof(kSteps[0]) == static_cast<std::size_t>(Ste
 
 inline constexpr std::string_view StepName(Step s) { return kSteps[static_cast<std::size_t>(s)].name; }
 
+// Does a table row that lists `listed` name a step that ran as `ran`? The
+// same step, or a "drop lock" row for the lock break (cond_resched_lock
+// drops mmu_lock: a table may write the break as "drop lock" or "unlock").
+inline constexpr bool StepMatches(Step listed, Step ran) {
+  return listed == ran || (listed == Step::DropLock && ran == Step::LockBreak);
+}
+
 // An engine's view of the steps. before() may block (replay orders steps);
 // after() gets the value read or written (0 for steps without one).
 class StepHook {
@@ -105,9 +113,19 @@ class StepHook {
   virtual ~StepHook() = default;
   virtual void before(int cpu, Step s) = 0;
   virtual void after(int cpu, Step s, std::uint64_t value) = 0;
-  // The CPU is about to spin on a lock (replay uses this to explain a hang).
+  // The CPU is about to spin on a lock (replay uses this to explain a hang);
+  // unblocked(): it has the lock.
   virtual void blocking(int /*cpu*/, const char* /*what*/) {}
   virtual void unblocked(int /*cpu*/) {}
+  // The CPU releases the lock (inside its "drop lock" or "lock break" step).
+  virtual void released(int /*cpu*/, const char* /*what*/) {}
+  // Inside a step, the CPU is about to wait for another CPU (`what` says
+  // for what: the remote flush waits for a vCPU to leave its lockless walk,
+  // synchronize_srcu for the readers); done_waiting(): the wait is over.
+  // The wait may be over at once: the hook is told before the first check.
+  virtual void waiting(int /*cpu*/, const char* /*what*/) {}
+  virtual void still_waiting(int /*cpu*/) {}  // each failed check, before pause()
+  virtual void done_waiting(int /*cpu*/) {}
 };
 
 // Case-insensitive, whitespace-tolerant look-up ("Read  Low" == "read low").

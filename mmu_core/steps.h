@@ -83,22 +83,54 @@ inline void LockNamed(sync::Mutex& m, const char* name, sync::Loc l = sync::Loc:
 }
 inline void LockMmu(sync::Mutex& m, sync::Loc l = sync::Loc::current()) { LockNamed(m, "mmu_lock", l); }
 
-// A lock taken as the step "take lock" (LockNamed) and dropped when the scope
-// ends: the core never unlocks mmu_lock or slots_lock by hand, except the
-// lock break (CondReschedLock, zap_all.h), which is a step of its own.
+// Release a lock taken with LockNamed as the step "drop lock" (`step`: the
+// lock break's "lock break"), telling a hook which lock the CPU released, so
+// that a table can list who drops a lock when and replay knows who holds it
+// (issue 14).
+inline void UnlockNamed(sync::Mutex& m, const char* name, Step step = Step::DropLock,
+                        sync::Loc l = sync::Loc::current()) {
+  At(step, [&] {
+    StepHook* h = detail::g_step_hook;
+    if (h != nullptr) h->released(sync::this_cpu(), name);
+    m.unlock(l);
+  });
+}
+
+// A lock taken as the step "take lock" (LockNamed) and dropped as the step
+// "drop lock" (UnlockNamed) when the scope ends: the core never unlocks
+// mmu_lock or slots_lock by hand, except the lock break (CondReschedLock,
+// zap_all.h), which is a step of its own.
 class LockScope {
  public:
   explicit LockScope(sync::Mutex& m, const char* name = "mmu_lock", sync::Loc l = sync::Loc::current())
-      : m_(m), l_(l) {
-    LockNamed(m_, name, l_);
+      : m_(m), name_(name), l_(l) {
+    LockNamed(m_, name_, l_);
   }
-  ~LockScope() { m_.unlock(l_); }
+  ~LockScope() { UnlockNamed(m_, name_, Step::DropLock, l_); }
   LockScope(const LockScope&) = delete;
   LockScope& operator=(const LockScope&) = delete;
 
  private:
   sync::Mutex& m_;
+  const char* name_;
   sync::Loc l_;
 };
+
+// Inside a step, wait until done() holds, spinning with pause(): the wait
+// of one CPU for another (the remote flush for a vCPU's lockless walk,
+// synchronize_srcu for its readers). A hook is told what the CPU waits for
+// (a static string), so that replay can name a table that makes the awaited
+// CPU wait for its turn instead of hanging. done() is evaluated exactly as
+// the loop would: the hook calls add no shared access.
+template <class Done>
+void WaitUntil(const char* what, Done&& done) {
+  StepHook* h = detail::g_step_hook;
+  if (h != nullptr) h->waiting(sync::this_cpu(), what);
+  while (!done()) {
+    if (h != nullptr) h->still_waiting(sync::this_cpu());
+    sync::pause();
+  }
+  if (h != nullptr) h->done_waiting(sync::this_cpu());
+}
 
 }  // namespace mmu

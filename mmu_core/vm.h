@@ -443,7 +443,8 @@ class Vm {
       if (!wait || mode == kOutsideGuestMode) continue;
       if (mode == kReadingShadowPageTables && mut_.Has(Mutation::M4_3)) continue;  // only IN_GUEST gets the IPI
       At(Step::KickVcpu, [&] {
-        while (v.mode().load(std::memory_order_acquire) != kOutsideGuestMode) sync::pause();  // [F2]
+        WaitUntil("the vCPU to leave guest mode or its lockless walk (kvm_flush_remote_tlbs waits for it)",
+                  [&] { return v.mode().load(std::memory_order_acquire) == kOutsideGuestMode; });  // [F2]
         return v.id();
       });
     }

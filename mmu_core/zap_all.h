@@ -52,7 +52,7 @@ namespace mmu {
 // may take is a possible one here, and Relacy, native stress and replay agree
 // on where the breaks are (a replayed table lists them like the model did).
 inline bool CondReschedLock(sync::Mutex& lock) {
-  At(Step::LockBreak, [&] { lock.unlock(); });
+  UnlockNamed(lock, "mmu_lock", Step::LockBreak);
   sync::pause();
   LockMmu(lock);
   return true;
