@@ -1,6 +1,7 @@
 // replay/cli.cc: option parsing, engine hand-off and output.
 #include "replay/cli.h"
 
+#include "mmu_core/catalog/files.h"
 #include "replay/report.h"
 
 #include <unistd.h>
@@ -8,8 +9,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <new>
 
 #include <CLI/CLI.hpp>
 
@@ -109,33 +112,47 @@ std::optional<Interleaving> TraceAsInterleaving(const Interleaving& il, const Re
   return t;
 }
 
+std::string JsonError(const Problem& p, const std::string& file) {
+  nlohmann::json j;
+  j["file"] = file;
+  j["exit"] = static_cast<int>(kBadInput);
+  j["verdict"] = "bad-input";
+  j["error"] = {{"line", p.line}, {"message", p.message}, {"text", p.Format()}};
+  return j.dump(2) + "\n";
+}
+
 int ReplayFile(const RunRequest& req, const std::vector<CatalogEntry>& catalog, std::string* out, std::string* err,
                bool* must_exit) {
   *must_exit = false;
-  auto parsed = ReadInterleaving(req.path);
   const std::string shown = req.display.empty() ? req.path : req.display;
-  if (!parsed.ok()) {
-    parsed.problem.file = shown;
-    *err += parsed.problem.Format() + "\n";
-    return kBadInput;
+  // Bad input: the message on stderr (its last line), and with --json the
+  // same as a JSON object on stdout.
+  auto bad = [&](const Problem& p) {
+    if (req.json) *out += JsonError(p, shown);
+    *err += p.Format() + "\n";
+    return static_cast<int>(kBadInput);
+  };
+  // Output paths first: a run must not end in "cannot write".
+  if (!req.write_trace.empty()) {
+    const std::string trace_shown = req.write_trace_display.empty() ? req.write_trace : req.write_trace_display;
+    if (std::string m = CheckOutputPath("--write-trace", trace_shown, req.write_trace); !m.empty()) {
+      return bad(Problem{"replay", 0, m});
+    }
   }
-  Interleaving& il = *parsed.value;
-  il.file = shown;
   Overrides ov;
   if (req.mutation) {
     std::string error;
     ov.mutations = ParseMutations(*req.mutation, &error);
-    if (!ov.mutations) {
-      *err += error + "\n";
-      return kBadInput;
-    }
+    if (!ov.mutations) return bad(Problem{"", 0, error});
   }
+  auto parsed = ReadInterleaving(req.path, shown);
+  if (!parsed.ok()) return bad(parsed.problem);
+  Interleaving& il = *parsed.value;
+  il.file = shown;
   const std::vector<ScenarioInfo> infos = Infos(catalog);
-  auto resolved = Resolve(il, infos, ov);
-  if (!resolved.ok()) {
-    *err += resolved.problem.Format() + "\n";
-    return kBadInput;
-  }
+  const StepFacts facts = Facts(catalog);
+  auto resolved = Resolve(il, infos, ov, &facts);
+  if (!resolved.ok()) return bad(resolved.problem);
   const Resolved& r = *resolved.value;
   for (const std::string& note : r.notes) *err += il.file + ": note: " + note + "\n";
   const CatalogEntry& entry = catalog[static_cast<std::size_t>(r.scenario)];
@@ -144,7 +161,7 @@ int ReplayFile(const RunRequest& req, const std::vector<CatalogEntry>& catalog, 
   *must_exit = outcome.stuck && outcome.engine == "native";
 
   const Report report{il, r, entry.info, outcome};
-  const int code = ExitCodeOf(outcome);
+  int code = ExitCodeOf(outcome);
   if (req.json) {
     *out += JsonReport(report).dump(2) + "\n";
   } else {
@@ -154,13 +171,20 @@ int ReplayFile(const RunRequest& req, const std::vector<CatalogEntry>& catalog, 
     const auto trace = TraceAsInterleaving(il, r, entry.info, outcome);
     if (!trace) {
       *err += "replay: nothing written to " + req.write_trace + ": Relacy found no failing execution\n";
-    } else if (std::ofstream f(req.write_trace); f << WriteInterleaving(*trace)) {
+    } else if (std::ofstream f(req.write_trace); f << WriteInterleaving(*trace) && f.flush()) {
       *err += "replay: wrote the execution to " + req.write_trace + "\n";
     } else {
-      *err += "replay: cannot write " + req.write_trace + "\n";
+      // Checked before the run, so the disk filled or the file went away:
+      // not silent, and not an exit 0 (a violation keeps its exit 1).
+      *err += "replay: --write-trace " + req.write_trace + ": cannot write it: " + std::strerror(errno) + "\n";
+      if (code == kHeld) code = kBadInput;
     }
   }
-  if (code == kBadInput) *err += FailureProblem(il, outcome.failure, outcome.watchdog_s).Format() + "\n";
+  if (code == kBadInput) {
+    Problem p = FailureProblem(il, outcome.failure, outcome.watchdog_s, &r);
+    p.message = CannotHappen(r) + p.message;
+    *err += p.Format() + "\n";
+  }
   return code;
 }
 
@@ -193,22 +217,26 @@ int ReplayMain(int argc, char** argv, const std::vector<CatalogEntry>& catalog, 
   app.add_option("--lock-wait", req.options.lock_wait_ms,
                  "native: milliseconds the CPU holding the turn may wait for mmu_lock before the turn passes on")
       ->check(CLI::Range(1.0, 600000.0));
+  // --json holds for errors of the command line too, even when it is the
+  // command line that is wrong.
+  const bool json = std::any_of(argv + 1, argv + argc, [](const char* a) { return std::strcmp(a, "--json") == 0; });
+  auto usage_error = [&](const std::string& message) {
+    if (json) std::fputs(JsonError(Problem{"", 0, message}, "").c_str(), stdout);
+    std::fprintf(stderr, "%s\n", message.c_str());
+    return static_cast<int>(kBadInput);
+  };
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "replay: %s (replay --help)\n", e.what());
-    return kBadInput;
+    return usage_error(std::string("replay: ") + e.what() + " (replay --help)");
   }
   if (list) {
     std::fputs(ListText(Infos(catalog)).c_str(), stdout);
     return 0;
   }
-  if (req.path.empty()) {
-    std::fprintf(stderr, "replay: no interleaving file given (replay --help)\n");
-    return kBadInput;
-  }
+  if (req.path.empty()) return usage_error("replay: no interleaving file given (replay --help)");
   if (engine != bin.engine) {
     const std::string sibling = FindSibling(argv[0], bin.sibling);
     if (sibling.empty()) {
@@ -226,12 +254,22 @@ int ReplayMain(int argc, char** argv, const std::vector<CatalogEntry>& catalog, 
   if (!mutation.empty()) req.mutation = mutation;
   req.display = req.path;
   req.path = UserPath(req.path);
+  req.write_trace_display = req.write_trace;
   if (!req.write_trace.empty()) req.write_trace = UserPath(req.write_trace);
   req.options.progress = ::isatty(2) != 0 && !req.json;
 
   std::string out, err;
   bool must_exit = false;
-  const int code = ReplayFile(req, catalog, &out, &err, &must_exit);
+  int code = kUndecided;
+  try {
+    code = ReplayFile(req, catalog, &out, &err, &must_exit);
+  } catch (const std::bad_alloc&) {
+    err += "replay: out of memory\n";
+    code = kUndecided;
+  } catch (const std::exception& e) {
+    err += std::string("replay: internal error: ") + e.what() + "\n";
+    code = kUndecided;
+  }
   std::fputs(out.c_str(), stdout);
   std::fputs(err.c_str(), stderr);
   if (must_exit) {

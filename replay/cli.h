@@ -32,6 +32,7 @@ struct RunRequest {
   std::optional<std::string> mutation;  // --mutation
   bool json = false;
   std::string write_trace;  // --write-trace: the execution, every step listed
+  std::string write_trace_display;  // ... as the user typed it
   RunOptions options;
 };
 

@@ -1,14 +1,18 @@
 """replay_test: replay a table with the CLI and check exit code and output."""
 
-def replay_test(name, file, engine, exit, expect = [], args = [], size = "small", **kwargs):
-    """An sh_test running `replay FILE --engine ENGINE ARGS`.
+def replay_test(name, file, engine, exit, checks = [], args = [], size = "small", **kwargs):
+    """An sh_test running `replay FILE --engine ENGINE --json ARGS`.
+
+    It checks the exit code and the report's data with json_check
+    (replay/testing/json_check.cc: `/verdict=held`, `line:21=0x11110001`,
+    `observed:returned=0x100000000`, ...), not the text's layout.
 
     Args:
       name: the test's name.
       file: the interleaving file (a label).
       engine: "native" or "relacy" (also the test's tag).
       exit: the exit code it must return.
-      expect: texts its output must contain (no single quotes).
+      checks: json_check expectations (no single quotes).
       args: more replay arguments.
       size: the test's size.
       **kwargs: passed to sh_test.
@@ -19,11 +23,13 @@ def replay_test(name, file, engine, exit, expect = [], args = [], size = "small"
         srcs = ["//replay:replay_expect.sh"],
         args = [
             "$(location //replay:replay)",
+            "$(location //replay:json_check)",
             "$(location %s)" % file,
             str(exit),
-        ] + ["'--expect=%s'" % e for e in expect] + ["--", "--engine", engine] + args,
+        ] + ["'%s'" % c for c in checks] + ["--", "--engine", engine] + args,
         data = [
             "//replay:replay",
+            "//replay:json_check",
             file,
         ],
         tags = [engine] + kwargs.pop("tags", []),

@@ -124,10 +124,11 @@ TEST_CASE("numbers") {
 
 TEST_CASE("errors name the line and what is wrong") {
   CHECK(ParseError("CPU 1: a\n  raed low\n") ==
-        "t.txt:2: unknown step 'raed low'; did you mean 'read low'? (replay --list prints the step vocabulary)");
-  CHECK(ParseError("CPU 1: a\n  read low: 0x11110001\n") ==
-        "t.txt:2: unknown step 'read low: 0x11110001' (a cell holds a step name only; values are not part of the "
-        "format) (replay --list prints the step vocabulary)");
+        "t.txt:2: unknown step 'raed low'; did you mean 'read low'? (replay --list prints the step vocabulary; prose "
+        "inside a table starts with '#')");
+  CHECK(ParseError("CPU 1: a\n  frobnicate\n") ==
+        "t.txt:2: unknown step 'frobnicate' (replay --list prints the step vocabulary; prose inside a table starts "
+        "with '#')");
   CHECK(ParseError("CPU 1: a     CPU 2: b\n  read low        write low\n") ==
         "t.txt:2: several steps on one row: 'read low' (CPU 1), 'write low' (CPU 2); time goes down, one step per row");
   CHECK(ParseError("scenaro: split-tear\nCPU 1: a\n") ==
@@ -141,14 +142,138 @@ TEST_CASE("errors name the line and what is wrong") {
   CHECK(ParseError("CPU 1: a   CPU 1: b\n") == "t.txt:1: the header names CPU 1 twice");
   CHECK(ParseError("CPU 1: a\nCPU 2: b\n") ==
         "t.txt:2: a second table header (the first is on line 1); one file holds one table");
-  CHECK(ParseError("Why can't this happen?\nCPU 1: a\n") ==
-        "t.txt:1: expected 'key: value' or the table header ('CPU 1: function   CPU 2: function'), got 'Why can't "
-        "this happen?'");
+  CHECK(ParseError("CPU 1: a\n  read low\nThen CPU 1 sleeps for a while.\n  read high\n") ==
+        "t.txt:4: 'read high' after the end of the table: line 3 is not a step, so the table ended there (prose "
+        "inside a table starts with '#')");
+  CHECK(ParseError("CPU 1: a\n  read\x01 low\n") ==
+        "t.txt:2: binary input: a control character (\\x01); an interleaving is a text table (replay/README.md)");
+  CHECK(ParseError(std::string("CPU 1: a\n  read low\0\n", 21)) ==
+        "t.txt:2: binary input: a NUL byte; an interleaving is a text table (replay/README.md)");
+  CHECK(ParseError("valeus: 0x1\nCPU 1: a\n") ==
+        "t.txt:1: unknown key 'valeus' (the keys are scenario, config, mutation, initial, values)");
+  CHECK(ParseError("CPU 1: a  CPU 2: b\n        set spte to 0xb11110001 (high 32bits = 0xc)\n") ==
+        "t.txt:2: 'set spte to 0xb11110001 (high 32bits = 0xc)': the value is 0xb11110001, and its high 32 bits are "
+        "0xb, but the text says high = 0xc");
+  // Bytes that are not UTF-8 are echoed escaped, never raw.
+  CHECK(ParseError("CPU 1: a\n  ra\xff" "ed low\n").find("ra\\xffed low") != std::string::npos);
   CHECK(ParseError("# nothing\n") ==
         "t.txt: no table header: expected a line such as 'CPU 1: __get_spte_lockless   CPU 2: __set_spte'");
   CHECK(ParseError("config:\nCPU 1: a\n") == "t.txt:1: 'config:' has no value");
   CHECK(ParseError("") ==
         "t.txt: no table header: expected a line such as 'CPU 1: __get_spte_lockless   CPU 2: __set_spte'");
+}
+
+// --- tables as they come in mail ------------------------------------------
+
+// Every line of `text` with `prefix` in front (a quoted reply).
+std::string Quote(const std::string& text, const std::string& prefix) {
+  std::string out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    const std::string line = text.substr(start, end - start);
+    out += (line.empty() ? std::string(prefix.substr(0, prefix.find_last_not_of(' ') + 1)) : prefix + line) + "\n";
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  return s;
+}
+
+void CheckSameRows(const Interleaving& a, const Interleaving& b) {
+  REQUIRE(a.columns.size() == b.columns.size());
+  for (std::size_t k = 0; k < a.columns.size(); ++k) CHECK(a.columns[k].start == b.columns[k].start);
+  const auto x = Steps(a), y = Steps(b);
+  REQUIRE(x.size() == y.size());
+  for (std::size_t i = 0; i < x.size(); ++i) CHECK((x[i].thread == y[i].thread && x[i].step == y[i].step));
+}
+
+TEST_CASE("quoted tables: '> ', '>> ', '> > ' and a bare '>' read as the clean table") {
+  const Interleaving clean = Parse(kPaolo);
+  for (const char* prefix : {"> ", ">> ", ">>> ", "> > ", ">>>>> "}) {
+    INFO(prefix);
+    CheckSameRows(clean, Parse(Quote(kPaolo, prefix)));
+  }
+}
+
+TEST_CASE("no-break and other Unicode spaces are spaces; zero-width ones take no column") {
+  const Interleaving clean = Parse(kPaolo);
+  CheckSameRows(clean, Parse(Replace(kPaolo, " ", "\xc2\xa0")));              // U+00A0
+  CheckSameRows(clean, Parse(Replace(kPaolo, "  ", " \xe2\x80\xaf")));        // U+202F
+  CheckSameRows(clean, Parse(Replace(kPaolo, "read", "\xe2\x80\x8bread")));   // U+200B
+  CheckSameRows(clean, Parse(Replace(kPaolo, "write low", "write\xa0low")));  // Latin-1 no-break space
+}
+
+TEST_CASE("tabs after quote markers expand from where the unquoted line starts") {
+  const std::string tabs = "\tCPU 1: a\t\t\tCPU 2: b\n\t\t\t\t\twrite low\n\tread count\n";
+  CheckSameRows(Parse(tabs), Parse(Quote(tabs, "> ")));
+}
+
+TEST_CASE("a cell between two columns records both; an aligned one records one") {
+  // "()" after the first function shifts CPU 2's header right by two.
+  const Interleaving il = Parse(
+      "    CPU 1: __get_spte_lockless()          CPU 2: __update_clear_spte_slow()\n"
+      "                                        write low\n"
+      "    read count\n"
+      "                                          write high\n");
+  REQUIRE(il.rows.size() == 3);
+  CHECK(il.rows[0].thread == 0);
+  CHECK(il.rows[0].alt_thread == 1);
+  CHECK(il.rows[0].column == 40);
+  CHECK(il.rows[1].alt_thread == -1);
+  CHECK((il.rows[2].thread == 1 && il.rows[2].alt_thread == -1));
+}
+
+// Xiao Guangrong's table in the 2013 thread, as he wrote it (prose cells,
+// composite steps, a value above the table, continuation lines).
+constexpr const char* kXiao = R"(In order to detect repeatedly marking spte present to stop the lockless side
+to see present to present change, otherwise, we can get this:
+
+Say spte = 0xa11110001 (high 32bits = 0xa, low 32bit = 0x11110001)
+
+CPU 1: __get_spte_lockless          CPU 2: __update_clear_spte_slow
+----------------------------------------------------------------------
+read low: low= 0x11110001
+                                    clear the spte, then spte = 0x0ull
+read high: high = 0x0
+                                    set spte to 0xb11110001 (high 32bits = 0xb,
+                                    low 32bit = 0x11110001)
+
+read low: 0x11110001 and see
+it is not changed.
+
+In this case, CPU 1 see the low bits are not changed, then it tries to access the memory at:
+0x11110000.
+)";
+
+TEST_CASE("prose tables: values in cells, composite steps, continuation lines, the value above the table") {
+  const Interleaving il = Parse(kXiao);
+  CHECK(il.stated_initial_value == 0xa11110001ULL);
+  CHECK(il.stated_initial.line == 4);
+  REQUIRE(il.rows.size() == 5);
+  CHECK((il.rows[0].thread == 0 && il.rows[0].step == Step::ReadLow && il.rows[0].value == 0x11110001ULL));
+  CHECK(il.rows[0].value_text == "low= 0x11110001");
+  CHECK((il.rows[1].thread == 1 && il.rows[1].phrase == Phrase::kClearSpte && il.rows[1].value == 0));
+  CHECK((il.rows[2].step == Step::ReadHigh && il.rows[2].value == 0));
+  CHECK((il.rows[3].thread == 1 && il.rows[3].phrase == Phrase::kSetSpte && il.rows[3].value == 0xb11110001ULL));
+  CHECK(il.rows[3].text == "set spte to 0xb11110001 (high 32bits = 0xb, low 32bit = 0x11110001)");
+  // "read low ... and see it is not changed": the recheck.
+  CHECK((il.rows[4].thread == 0 && il.rows[4].step == Step::CheckLowAndCount && il.rows[4].line == 14));
+  CHECK(il.end_line == 17);
+  // Quoted, it reads the same.
+  CheckSameRows(il, Parse(Quote(kXiao, "> ")));
+  CheckSameRows(il, Parse(Quote(kXiao, ">> ")));
+}
+
+TEST_CASE("mail around the table: headers, greetings and signatures are prose") {
+  const Interleaving il = Parse(std::string("From: Paolo Bonzini @ 2013-06-19\nTo: Xiao Guangrong\n\nWhy can't this happen?\n") +
+                                kPaolo + "\nThe check passes, but CPU 1 read a \"torn\" SPTE.\n\nPaolo\n");
+  CHECK(il.rows.size() == 7);
+  CHECK(!il.scenario.present());
 }
 
 TEST_CASE("Write() output parses back to the same table") {
@@ -329,6 +454,61 @@ TEST_CASE("mutations: the file's, or the command line's, with notes") {
   ov.mutations = Mutations();
   r = ResolveOk(std::string("mutation: M2.5\n") + kPaolo, ov);
   CHECK(r.mutations.Empty());
+}
+
+TEST_CASE("a prose table resolves: composite rows expand, the prose gives the values") {
+  const Resolved r = ResolveOk(kXiao);
+  CHECK(NameOf(r) == "split-pnp");  // "set spte" names __set_spte in CPU 2's column
+  CHECK(ConfigOf(r) == "clear=slow,cycles=1");
+  CHECK(r.initial == 0xa11110001ULL);
+  CHECK(r.values == std::vector<std::uint64_t>{0xb11110001ULL});
+  REQUIRE(r.rows.size() == 5);
+  CHECK((r.rows[0].check_value && r.rows[0].value == 0x11110001ULL));
+  CHECK(r.rows[1].steps == std::vector<Step>{Step::WriteLow, Step::ReadHigh, Step::WriteHigh, Step::UpdateCount});
+  CHECK((r.rows[2].check_value && r.rows[2].value == 0));
+  CHECK(r.rows[3].steps == std::vector<Step>{Step::WriteHigh, Step::WriteLow});
+  CHECK_FALSE(r.rows[4].check_value);  // the recheck reports passed/changed, not the low word
+  CHECK_FALSE(r.rows[4].value_note.empty());
+  CHECK(CompositeSteps(Phrase::kClearSpte, "__update_clear_spte_fast __set_spte") ==
+        std::vector<Step>{Step::WriteLow, Step::WriteHigh, Step::UpdateCount});
+  CHECK(CompositeSteps(Phrase::kClearSpte, "__get_spte_lockless").empty());
+}
+
+TEST_CASE("a row between two columns goes to the CPU that can run it, or is an error naming both") {
+  const std::string text =
+      "    CPU 1: __get_spte_lockless()          CPU 2: __update_clear_spte_slow()\n"
+      "                                        write low\n"
+      "    read count\n";
+  const Interleaving il = Parse(text);
+  const auto cat = Catalogue();
+  // Facts: the reader runs reads, the writer writes (and reads high).
+  StepFacts facts;
+  facts.sets.resize(cat.size());
+  StepSet reader, writer;
+  for (Step s : {Step::ReadCount, Step::ReadLow, Step::ReadHigh, Step::CheckLowAndCount}) reader.set(static_cast<std::size_t>(s));
+  for (Step s : {Step::WriteLow, Step::ReadHigh, Step::WriteHigh, Step::UpdateCount}) writer.set(static_cast<std::size_t>(s));
+  for (std::size_t i = 0; i < cat.size(); ++i) {
+    if (cat[i].name == "split-tear") facts.sets[i] = {{reader, writer}, {reader, writer}};
+  }
+  auto r = Resolve(il, cat, {}, &facts);
+  REQUIRE(r.ok());
+  CHECK(r.value->rows[0].thread == 1);
+  CHECK(r.value->rows[0].other_column == 0);
+  CHECK_FALSE(r.value->rows[0].placed.empty());
+  // Without facts the position decides, and the row keeps a hint.
+  r = Resolve(il, cat, {}, nullptr);
+  REQUIRE(r.ok());
+  CHECK(r.value->rows[0].thread == 0);
+  CHECK(r.value->rows[0].placed.find("align it under that header") != std::string::npos);
+  // A step both run: an error naming the row and both columns.
+  const Interleaving both = Parse(
+      "    CPU 1: __get_spte_lockless()          CPU 2: __update_clear_spte_slow()\n"
+      "                                        read high\n");
+  r = Resolve(both, cat, {}, &facts);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.problem.Format() ==
+        "t.txt:2: line 2 ('read high', from column 41) sits between the columns of CPU 1 (header at column 5) and CPU 2 "
+        "(header at column 43), and both CPUs run 'read high': align it under the header of the CPU that runs it");
 }
 
 TEST_CASE("posted values reach the scenario's configuration") {

@@ -44,6 +44,8 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
     p.nrows = static_cast<int>(rows_.size());
     p.cpus = plan.cpus;
     p.step_budget = opt.step_budget;
+    if (static_cast<int>(opt_.final_order.size()) == plan.cpus) p.order = opt_.final_order.data();
+    p.rotate_every = opt_.rotate_every;
     seq_.Reset(p);
     last_progress_ = Clock::now();
   }
@@ -71,7 +73,7 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
   }
   void after(int cpu, Step s, std::uint64_t value) override {
     std::unique_lock l(m_);
-    const StepPlace p = seq_.Executed(cpu);
+    const StepPlace p = seq_.Executed(cpu, s, value);
     log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kStep, s, p.row, value, p.after_table});
     if (p.row >= 0) last_row_ = p.row;
     Progress();
@@ -87,6 +89,26 @@ class NativeGate final : public StepHook, public sync::ViolationSink {
     std::unique_lock l(m_);
     seq_.Unblocked(cpu);
     Note(cpu, EventKind::kGotLock, seq_.LockOf(cpu));
+    Progress();
+    cv_.wait(l, [&] { return free_ || seq_.MayRun(cpu); });
+  }
+  void released(int cpu, const char* lock) override {
+    std::unique_lock l(m_);
+    seq_.Released(cpu, lock);
+    Progress();
+  }
+  // A wait inside a step (the remote flush, synchronize_srcu): like a lock
+  // wait for the supervisor, but not noted in the table (it usually ends at
+  // once).
+  void waiting(int cpu, const char* what) override {
+    std::unique_lock l(m_);
+    seq_.Waiting(cpu, what);
+    blocked_since_ = Clock::now();
+    Progress();
+  }
+  void done_waiting(int cpu) override {
+    std::unique_lock l(m_);
+    seq_.Unblocked(cpu);
     Progress();
     cv_.wait(l, [&] { return free_ || seq_.MayRun(cpu); });
   }

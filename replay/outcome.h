@@ -32,6 +32,7 @@ struct Event {
   std::uint64_t value = 0;
   bool after_table = false;  // ran after the table ended (or derailed)
   const char* lock = "mmu_lock";  // kWaitsForLock, kGotLock: which lock
+  bool unfinished = false;  // began and did not end: the execution failed inside it (Relacy)
 
   // Same place in the run (the value aside): how executions are merged.
   bool SamePlace(const Event& o) const {
@@ -80,13 +81,38 @@ struct ObservedSet {
   std::uint64_t count = 0;
 };
 
-// The executions of a Relacy exploration, merged without allocating.
-template <int kCells, int kSets>
+// The executions of a Relacy exploration that followed the table, kept
+// without allocating: the first one whole (the report shows one execution,
+// never events of different executions side by side), the values each
+// listed row saw over all of them, and their distinct observations.
+template <int kRows, int kSets>
 class ExecutionSummary {
  public:
   void AddTrace(const EventLog<4096>& log) {
-    truncated_ = truncated_ || log.truncated();
-    for (int i = 0; i < log.size(); ++i) Merge(log[i]);
+    if (!have_first_) {
+      first_ = log;
+      have_first_ = true;
+    }
+    for (int i = 0; i < log.size(); ++i) {
+      const Event& e = log[i];
+      if (e.row < 0 || e.kind != EventKind::kStep) continue;
+      if (e.row >= kRows) {
+        truncated_rows_ = true;
+        continue;
+      }
+      Merge(rows_[e.row], e);
+    }
+  }
+  bool have_first() const { return have_first_; }
+  const EventLog<4096>& first() const { return first_; }
+  // The values listed row `row`'s step `s` saw over the executions.
+  const MergedEvent* RowValues(int row, Step s) const {
+    if (row < 0 || row >= kRows) return nullptr;
+    const RowCells& r = rows_[row];
+    for (int i = 0; i < r.n; ++i) {
+      if (r.cells[i].event.step == s) return &r.cells[i];
+    }
+    return nullptr;
   }
   void AddObservations(const Observations& o) {
     for (int i = 0; i < nsets_; ++i) {
@@ -103,14 +129,17 @@ class ExecutionSummary {
       ++other_sets_;
     }
   }
-  int cells() const { return ncells_; }
-  const MergedEvent& cell(int i) const { return cells_[i]; }
   int sets() const { return nsets_; }
   const ObservedSet& set(int i) const { return sets_[i]; }
   std::uint64_t other_sets() const { return other_sets_; }
-  bool truncated() const { return truncated_; }
+  bool truncated() const { return first_.truncated() || truncated_rows_; }
 
  private:
+  // A composite row runs several steps: one cell per step.
+  struct RowCells {
+    MergedEvent cells[kMaxGroup];
+    int n = 0;
+  };
   static bool Same(const Observations& a, const Observations& b) {
     if (a.size() != b.size()) return false;
     for (int i = 0; i < a.size(); ++i) {
@@ -118,10 +147,10 @@ class ExecutionSummary {
     }
     return true;
   }
-  void Merge(const Event& e) {
-    for (int i = 0; i < ncells_; ++i) {
-      MergedEvent& m = cells_[i];
-      if (!m.event.SamePlace(e)) continue;
+  static void Merge(RowCells& r, const Event& e) {
+    for (int i = 0; i < r.n; ++i) {
+      MergedEvent& m = r.cells[i];
+      if (m.event.step != e.step) continue;
       for (int v = 0; v < m.nvalues; ++v) {
         if (m.values[v] == e.value) return;
       }
@@ -132,18 +161,17 @@ class ExecutionSummary {
       }
       return;
     }
-    if (ncells_ == kCells) {
-      truncated_ = true;
-      return;
-    }
-    MergedEvent& m = cells_[ncells_++];
+    if (r.n == kMaxGroup) return;
+    MergedEvent& m = r.cells[r.n++];
     m.event = e;
     m.nvalues = 1;
     m.values[0] = e.value;
   }
 
-  MergedEvent cells_[kCells];
-  int ncells_ = 0;
+  EventLog<4096> first_;
+  bool have_first_ = false;
+  RowCells rows_[kRows];
+  bool truncated_rows_ = false;
   ObservedSet sets_[kSets];
   int nsets_ = 0;
   std::uint64_t other_sets_ = 0;
@@ -151,7 +179,7 @@ class ExecutionSummary {
 };
 
 struct Violation {
-  int cpu = -1;          // -1: found by the final check after every CPU ended
+  int cpu = -1;          // the CPU that raised it; -1: the final check after every CPU ended
   std::string what;      // the invariant's message
   std::string where;     // file:line in the core, when known
   int after_row = -1;    // the last listed row executed before it, or -1
@@ -160,7 +188,10 @@ struct Violation {
 // Everything a replay found, for the report.
 struct Outcome {
   std::string engine;                // "native" or "relacy"
-  std::vector<MergedEvent> table;    // in execution order (merged for Relacy)
+  // One execution, in order: natively the run; under Relacy the violating
+  // execution, or else the first that followed the table, its listed rows
+  // with the values they saw in every execution that followed it.
+  std::vector<MergedEvent> table;
   bool table_truncated = false;
   std::vector<ObservedSet> observed;  // distinct observations with counts
   std::optional<Violation> violation;

@@ -59,6 +59,7 @@ namespace mmu::replay {
 class RelacyReplay final : public StepHook {
  public:
   static constexpr unsigned kGateYield = 1u << 28;  // far more than an execution's scheduling points
+  static constexpr int kSummaryRows = 1024;         // listed rows whose values are kept
   static constexpr int kStepBudget = 500;
   static constexpr double kDefaultTimeout = 120;
 
@@ -77,13 +78,25 @@ class RelacyReplay final : public StepHook {
     seq_.Reset(seq_plan_);
     log_.Clear();
     obs_.Clear();
+    in_check_ = false;
+    for (bool& p : has_pending_) p = false;
   }
+  // Check() runs: a failure now is the final check's, not a CPU's.
+  void InCheck(bool on) { in_check_ = on; }
   void Start(int cpu) { Wait(cpu, [&] { return seq_.MayRun(cpu); }); }
   void Finish(int cpu) { seq_.Finish(cpu); }
 
-  void before(int cpu, Step s) override { Wait(cpu, [&] { return seq_.Enter(cpu, s); }); }
+  void before(int cpu, Step s) override {
+    Wait(cpu, [&] { return seq_.Enter(cpu, s); });
+    // Kept until after(): an execution that fails inside the step (an
+    // access to freed memory) still shows it, on its CPU.
+    pending_[cpu] = Event{seq_.Turn(), 1 << 20, cpu, EventKind::kStep, s, seq_.AdmittedRow(cpu), 0, !seq_.InTable()};
+    pending_[cpu].unfinished = true;
+    has_pending_[cpu] = true;
+  }
   void after(int cpu, Step s, std::uint64_t value) override {
-    const StepPlace p = seq_.Executed(cpu);
+    has_pending_[cpu] = false;
+    const StepPlace p = seq_.Executed(cpu, s, value);
     log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kStep, s, p.row, value, p.after_table});
   }
   void blocking(int cpu, const char* lock) override {
@@ -95,6 +108,25 @@ class RelacyReplay final : public StepHook {
     seq_.Unblocked(cpu);
     const StepPlace p = seq_.Note();
     log_.Add(Event{p.turn, p.ordinal, cpu, EventKind::kGotLock, Step::ReadCount, -1, 0, p.after_table, seq_.LockOf(cpu)});
+    Wait(cpu, [&] { return seq_.MayRun(cpu); });
+  }
+  void released(int cpu, const char* lock) override { seq_.Released(cpu, lock); }
+  // A wait inside a step for another CPU. A waiting CPU stays runnable (it
+  // spins with pause()), so the gate cannot wait for it to park as it does
+  // for a lock: it counts the failed checks, and once the CPU has checked
+  // again after a yield (so its load saw the newest store, Relacy's rule
+  // after a yield) the wait cannot end while every other CPU waits for its
+  // turn: the table cannot go on (in the table), or the turn passes on
+  // (after it).
+  void waiting(int cpu, const char* what) override {
+    seq_.Waiting(cpu, what);
+    wait_checks_[cpu] = 0;
+  }
+  void still_waiting(int cpu) override {
+    if (++wait_checks_[cpu] >= 2 && seq_.Active() == cpu) seq_.BreakLockWait();
+  }
+  void done_waiting(int cpu) override {
+    seq_.Unblocked(cpu);
     Wait(cpu, [&] { return seq_.MayRun(cpu); });
   }
 
@@ -122,7 +154,7 @@ class RelacyReplay final : public StepHook {
   template <class Suite>
   Outcome Explore() {
     const auto start = std::chrono::steady_clock::now();
-    summary_ = std::make_unique<ExecutionSummary<1024, 64>>();
+    summary_ = std::make_unique<ExecutionSummary<kSummaryRows, 64>>();
     auto text = std::make_unique<relacy::FixedStreamBuf>(1u << 20);
     auto state = std::make_unique<relacy::FixedStreamBuf>(1u << 16);
     relacy::NullStreamBuf none;
@@ -147,7 +179,25 @@ class RelacyReplay final : public StepHook {
     out.executions = executions_;
     out.derailed = derailed_;
     out.failure = first_failure_;
-    for (int i = 0; i < summary_->cells(); ++i) out.table.push_back(summary_->cell(i));
+    if (summary_->have_first()) {
+      // The first execution that followed the table; each listed row with
+      // the values it saw in all of them.
+      const EventLog<4096>& first = summary_->first();
+      for (int i = 0; i < first.size(); ++i) {
+        MergedEvent m;
+        m.event = first[i];
+        m.nvalues = 1;
+        m.values[0] = first[i].value;
+        if (first[i].row >= 0 && first[i].kind == EventKind::kStep) {
+          if (const MergedEvent* r = summary_->RowValues(first[i].row, first[i].step)) {
+            m.nvalues = r->nvalues;
+            std::copy(r->values, r->values + r->nvalues, m.values);
+            m.more = r->more;
+          }
+        }
+        out.table.push_back(m);
+      }
+    }
     out.table_truncated = summary_->truncated();
     for (int i = 0; i < summary_->sets(); ++i) out.observed.push_back(summary_->set(i));
     out.inconclusive = inconclusive_ != nullptr ? inconclusive_ : "";
@@ -166,7 +216,8 @@ class RelacyReplay final : public StepHook {
       // Back from a yield, this CPU runs only once every other one has
       // blocked or ended: a turn holder marked "waits for mmu_lock" is parked
       // on it (a CPU that has not started yet may run before that).
-      if (yielded && seq_.ActiveWaitsForLock() && seq_.Active() != cpu) {
+      if (yielded && seq_.ActiveWaitsForLock() && seq_.Active() != cpu &&
+          (!seq_.WaitsInStep(seq_.Active()) || wait_checks_[seq_.Active()] >= 2)) {
         seq_.BreakLockWait();
         continue;
       }
@@ -233,9 +284,17 @@ class RelacyReplay final : public StepHook {
     v.what = failure.message.empty() ? failure.kind : failure.message;
     v.cpu = failure.cpu;
     v.where = failure.where;
+    // Only the CPU holding the turn runs: it raised the error. Relacy runs
+    // the final check on the last thread to end, which is no CPU's doing.
+    if (in_check_) {
+      v.cpu = -1;
+    } else if (seq_.Active() >= 0) {
+      v.cpu = seq_.Active();
+    }
     for (int i = 0; i < log_.size(); ++i) {
       if (log_[i].row >= 0) v.after_row = log_[i].row;
     }
+    if (v.cpu >= 0 && has_pending_[v.cpu]) log_.Add(pending_[v.cpu]);
     out.violation = v;
     out.executions = executions_ + 1;  // the failing one did not reach EndExecution()
     out.violation_derailed = seq_.failure().kind != SeqError::kNone;
@@ -250,7 +309,11 @@ class RelacyReplay final : public StepHook {
   EventLog<4096> log_;
   EventLog<4096> first_derailed_;
   Observations obs_;
-  std::unique_ptr<ExecutionSummary<1024, 64>> summary_;
+  std::unique_ptr<ExecutionSummary<kSummaryRows, 64>> summary_;
+  int wait_checks_[kMaxCpus] = {};
+  Event pending_[kMaxCpus] = {};
+  bool has_pending_[kMaxCpus] = {};
+  bool in_check_ = false;
   std::uint64_t executions_ = 0;
   std::uint64_t derailed_ = 0;
   SeqFailure first_failure_;
@@ -282,7 +345,9 @@ struct ReplaySuite : rl::test_suite<ReplaySuite<S>, S::kThreads> {
   void after() {
     SetStepHook(nullptr);
     scenario->Observe(replay->observations());
+    replay->InCheck(true);
     scenario->Check();
+    replay->InCheck(false);
     replay->EndExecution();
     sync::destroy(scenario);
     SetStepHook(replay);

@@ -1,6 +1,7 @@
 // replay/report.cc: the replay's tables, verdicts and JSON.
 #include "replay/report.h"
 
+#include "mmu_core/catalog/values.h"
 #include "mmu_core/spte.h"
 
 #include <algorithm>
@@ -21,7 +22,16 @@ std::string Hex(std::uint64_t v) {
 std::string StepAt(const Interleaving& il, int row) {
   if (row < 0 || row >= static_cast<int>(il.rows.size())) return "";
   const Row& r = il.rows[static_cast<std::size_t>(row)];
-  return "'" + std::string(StepName(r.step)) + "' (line " + std::to_string(r.line) + ")";
+  return "'" + RowName(r) + "' (line " + std::to_string(r.line) + ")";
+}
+
+// "CPU 2 at 'drop lock' (line 30)" or "CPU 2, which has no listed step left
+// (it runs again after the table)".
+std::string WhereIs(const Interleaving& il, const SeqFailure& f, int cpu) {
+  if (cpu < 0 || cpu >= kMaxCpus) return "";
+  if (f.waiting[cpu] >= 0) return " while it waits for its turn at " + StepAt(il, f.waiting[cpu]);
+  if (f.finished[cpu]) return "";
+  return ", and " + il.CpuName(cpu) + " has no listed step left: it runs again only after the table";
 }
 
 // "CPU 2 at 'write high' (line 30), CPU 3 before its first step": where the
@@ -39,6 +49,7 @@ std::string Values(const MergedEvent& m) {
   std::string out;
   for (int i = 0; i < m.nvalues; ++i) out += (i == 0 ? "" : " | ") + FormatStepValue(m.event.step, m.values[i]);
   if (m.more) out += " | ...";
+  while (!out.empty() && out.back() == ' ') out.pop_back();
   return out;
 }
 
@@ -48,7 +59,9 @@ std::string Cell(const MergedEvent& m) {
     case EventKind::kGotLock: return fmt::format("(takes {})", m.event.lock);
     case EventKind::kStep: break;
   }
-  const std::string text = fmt::format("{:<{}}{}", StepName(m.event.step), kStepWidth, Values(m));
+  std::string text = fmt::format("{:<{}}{}", StepName(m.event.step), kStepWidth,
+                                 m.event.unfinished ? "did not complete: the execution failed inside it" : Values(m));
+  while (!text.empty() && text.back() == ' ') text.pop_back();
   return m.event.row >= 0 ? text : "(" + text + ")";
 }
 
@@ -63,6 +76,75 @@ std::string MutationText(const Resolved& r) {
   return m;
 }
 
+// The listed event of row `row` (its last step, for a composite), or null.
+const MergedEvent* EventOfRow(const Outcome& out, int row) {
+  const MergedEvent* found = nullptr;
+  for (const MergedEvent& m : out.table) {
+    if (m.event.row == row && m.event.kind == EventKind::kStep && !m.event.unfinished) found = &m;
+  }
+  return found;
+}
+
+struct Given {
+  int row;
+  std::string what;     // how the table gives it
+  std::string outcome;  // what the run did with it
+  bool checked = false;
+  bool ok = true;
+  std::vector<std::uint64_t> seen;
+};
+
+// The values the table gives in its cells, and what became of each.
+std::vector<Given> GivenValues(const Report& r) {
+  std::vector<Given> out;
+  for (std::size_t i = 0; i < r.il.rows.size() && i < r.resolved.rows.size(); ++i) {
+    const Row& row = r.il.rows[i];
+    const ResolvedRow& rr = r.resolved.rows[i];
+    if (!row.value) continue;
+    Given g{static_cast<int>(i), row.value_text, "", false, true, {}};
+    if (rr.check_value) {
+      g.checked = true;
+      const MergedEvent* m = EventOfRow(r.out, static_cast<int>(i));
+      // A mismatch of a derailed execution counts only when none followed the table.
+      const bool none_followed = r.out.engine == "native" || r.out.derailed >= r.out.executions;
+      const bool mismatch = none_followed && r.out.failure.kind == SeqError::kValueMismatch &&
+                            r.out.failure.row == static_cast<int>(i);
+      if (mismatch) {
+        g.ok = false;
+        g.seen = {r.out.failure.seen};
+        g.outcome = fmt::format("{} read {}: not what the table says", r.il.CpuName(rr.thread),
+                                RawStepValue(row.step, r.out.failure.seen));
+      } else if (m != nullptr) {
+        g.seen.assign(m->values, m->values + m->nvalues);
+        std::string vals;
+        for (std::uint64_t v : g.seen) vals += (vals.empty() ? "" : " | ") + RawStepValue(row.step, v);
+        g.outcome = fmt::format("{} read {}: as the table says", r.il.CpuName(rr.thread), vals);
+      } else {
+        g.outcome = "not reached";
+      }
+    } else if (row.phrase == Phrase::kClearSpte) {
+      g.outcome = "a clear leaves the spte 0x0 (non-present)";
+    } else if (row.phrase == Phrase::kSetSpte) {
+      g.outcome = "the value " + r.il.CpuName(rr.thread) + " stores (as a 'values:' line)";
+    } else {
+      g.outcome = rr.value_note;
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+std::string GivenValuesText(const Report& r) {
+  const std::vector<Given> given = GivenValues(r);
+  if (given.empty()) return "";
+  std::string s = "\n  values the table gives:\n";
+  for (const Given& g : given) {
+    const Row& row = r.il.rows[static_cast<std::size_t>(g.row)];
+    s += fmt::format("    line {:<4} {:<20} '{}'  {}\n", row.line, RowName(row), g.what, g.outcome);
+  }
+  return s;
+}
+
 std::string EngineText(const Outcome& out) {
   if (out.engine == "native") return "native: real threads forced through the table's order, one step at a time";
   return "relacy: full search of the memory-model outcomes consistent with the order";
@@ -73,10 +155,10 @@ std::string Verdict(const Report& r) {
   const int code = ExitCodeOf(out);
   std::string v;
   if (code == kUndecided) {
-    v = "undecided: " + (out.inconclusive.empty() ? FailureProblem(r.il, out.failure, out.watchdog_s).message : out.inconclusive);
+    v = "undecided: " + (out.inconclusive.empty() ? FailureProblem(r.il, out.failure, out.watchdog_s, &r.resolved).message : out.inconclusive);
     if (out.engine == "relacy") v += fmt::format(" after {} executions; no violation so far", out.executions);
   } else if (code == kBadInput) {
-    v = "the order cannot happen: " + FailureProblem(r.il, out.failure, out.watchdog_s).message;
+    v = CannotHappen(r.resolved) + FailureProblem(r.il, out.failure, out.watchdog_s, &r.resolved).message;
     if (out.engine == "relacy" && !out.stuck) v += fmt::format(" (in every one of the {} executions)", out.executions);
   } else if (code == kViolated) {
     const Violation& x = *out.violation;
@@ -87,7 +169,7 @@ std::string Verdict(const Report& r) {
     if (!x.where.empty()) v += "\n             at " + x.where;
     if (out.violation_derailed) {
       v += "\n             (in an execution that could not follow the table: " +
-           FailureProblem(r.il, out.failure).message + ")";
+           FailureProblem(r.il, out.failure, 0, &r.resolved).message + ")";
     }
   } else {
     v = "the invariant held";
@@ -95,7 +177,7 @@ std::string Verdict(const Report& r) {
   }
   if (code != kBadInput && out.derailed > 0) {
     v += fmt::format("\n             {} of {} executions could not follow the table and are not counted; the first: {}",
-                     out.derailed, out.executions, FailureProblem(r.il, out.failure).message);
+                     out.derailed, out.executions, FailureProblem(r.il, out.failure, 0, &r.resolved).message);
   }
   return v;
 }
@@ -112,24 +194,64 @@ int ExitCodeOf(const Outcome& out) {
   return kBadInput;
 }
 
-Problem FailureProblem(const Interleaving& il, const SeqFailure& f, double watchdog_s) {
+std::string CannotHappen(const Resolved& r) {
+  if (r.mutations.Empty()) return "this order cannot happen on the correct core: ";
+  return "this order cannot happen with " + r.mutations.ToString() + ": ";
+}
+
+Problem FailureProblem(const Interleaving& il, const SeqFailure& f, double watchdog_s, const Resolved* resolved) {
   auto line_of = [&](int row) {
     return row >= 0 && row < static_cast<int>(il.rows.size()) ? il.rows[static_cast<std::size_t>(row)].line : 0;
   };
   const std::string cpu = f.cpu >= 0 ? il.CpuName(f.cpu) : "a CPU";
   const std::string since = f.since >= 0 ? " after " + StepAt(il, f.since) : "";
+  // A row between two columns that the failure may be about.
+  auto hint = [&](int row) -> std::string {
+    if (resolved == nullptr || row < 0 || row >= static_cast<int>(resolved->rows.size())) return "";
+    const ResolvedRow& rr = resolved->rows[static_cast<std::size_t>(row)];
+    return rr.placed.empty() ? "" : "; note: " + rr.placed;
+  };
   switch (f.kind) {
     case SeqError::kNone: return Problem{il.file, 0, "no failure"};
     case SeqError::kNeverReached: {
-      const std::string step = "'" + std::string(StepName(il.rows[static_cast<std::size_t>(f.row)].step)) + "'";
+      const Row& r = il.rows[static_cast<std::size_t>(f.row)];
+      const std::string step = "'" + RowName(r) + "'";
+      if (r.phrase != Phrase::kStep) {
+        return Problem{il.file, line_of(f.row),
+                       cpu + (f.partial ? " never completes " : " never reaches ") + step + ": it finished" +
+                           (since.empty() ? "" : since) + " without running '" + std::string(StepName(f.missing)) + "'" +
+                           hint(f.row)};
+      }
       return Problem{il.file, line_of(f.row),
                      cpu + " never reaches " + step + ": it finished" + (since.empty() ? " before any listed step" : since) +
-                         " (" + cpu + " has no further " + step + ")"};
+                         " (" + cpu + " has no further " + step + ")" + hint(f.row)};
     }
     case SeqError::kLockedOut:
+      if (f.holder >= 0 && f.holder != f.cpu) {
+        std::string fix;
+        if (f.waiting[f.holder] < 0 && !f.finished[f.holder]) {
+          fix = "; list " + il.CpuName(f.holder) + "'s 'drop lock' before line " + std::to_string(line_of(f.row));
+        }
+        return Problem{il.file, line_of(f.row),
+                       fmt::format("{} blocks forever: on its way to {}{} it waits for {}, which {} holds{}{}{}", cpu,
+                                   StepAt(il, f.row), since, f.lock, il.CpuName(f.holder), WhereIs(il, f, f.holder),
+                                   fix, hint(f.row))};
+      }
       return Problem{il.file, line_of(f.row),
                      cpu + " blocks forever: in its turn" + since + " it waits for " + f.lock + ", held by a CPU that waits for its own turn (" +
-                         Waiting(il, f) + ")"};
+                         Waiting(il, f) + ")" + hint(f.row)};
+    case SeqError::kWaitsForever:
+      return Problem{il.file, line_of(f.row),
+                     fmt::format("{} cannot get to {}{}: inside its step '{}' it waits for {}, and every other CPU waits "
+                                 "for its own turn ({})",
+                                 cpu, f.row >= 0 ? StepAt(il, f.row) : "the end of its turn", since, StepName(f.inside),
+                                 f.lock, Waiting(il, f))};
+    case SeqError::kValueMismatch: {
+      const Row& r = il.rows[static_cast<std::size_t>(f.row)];
+      return Problem{il.file, line_of(f.row),
+                     fmt::format("{}'s '{}' read {}, but the table says '{}'", cpu, RowName(r),
+                                 RawStepValue(r.step, f.seen), r.value_text)};
+    }
     case SeqError::kSpins:
       if (f.row < 0) {
         return Problem{il.file, line_of(f.since),
@@ -155,21 +277,25 @@ Problem FailureProblem(const Interleaving& il, const SeqFailure& f, double watch
 }
 
 std::string FormatStepValue(Step s, std::uint64_t v) {
-  switch (s) {
-    case Step::ReadCount:
-    case Step::UpdateCount: return std::to_string(v);
-    case Step::CheckLowAndCount: return v != 0 ? "passed" : "changed: retry";
-    default: return Hex(v);
+  const std::string raw = RawStepValue(s, v);
+  const std::string meaning = DescribeStepValue(s, v);
+  if (meaning == "-") return "";
+  if (meaning.empty()) return raw;
+  // Booleans read better as words alone.
+  if (meaning == "passed" || meaning == "changed: retry" || meaning == "ok" || meaning == "failed" ||
+      meaning == "found" || meaning == "no slot") {
+    return meaning;
   }
+  return raw + "  " + meaning;
 }
 
 std::string FormatObserved(const char* what, std::uint64_t v) {
   const std::string_view w(what);
   const bool is_spte = w == "returned" || (w.find("spte") != std::string_view::npos && w.find("count") == std::string_view::npos);
   if (is_spte) {
-    // An spte: both halves, and whether it is present.
+    // An spte: both halves, then what it is.
     return fmt::format("0x{:08x}_{:08x}", v >> 32, v & 0xffffffffULL) +
-           (spte::IsShadowPresent(v) ? "  (present)" : "  (not present)");
+           (spte::IsShadowPresent(v) ? "  (present: " : "  (") + DescribeSpte(v) + ")";
   }
   if (v < 10) return std::to_string(v);
   return Hex(v);
@@ -238,8 +364,13 @@ std::string TextReport(const Report& r) {
   }
   if (out.table_truncated) s += "        (the record of steps is truncated)\n";
   s += "\n  Listed steps show their line; (unlisted steps) ran in the turn of their CPU's preceding listed step.\n";
-  s += "  A value is what the step read or wrote (an xchg shows the value it replaced).\n";
-  if (out.engine == "relacy") s += "  a | b: the step saw different values in different executions.\n";
+  s += "  A value is what the step read or wrote (an xchg shows the value it replaced), then what it means.\n";
+  if (out.engine == "relacy") {
+    s += out.violation ? "  The steps are those of the execution that failed.\n"
+                       : "  The steps are those of one execution that followed the table; a | b: the values a listed\n"
+                         "  step read in different executions.\n";
+  }
+  s += GivenValuesText(r);
 
   // What the CPUs observed.
   if (!out.observed.empty()) {
@@ -292,8 +423,9 @@ nlohmann::json JsonReport(const Report& r) {
                       {"derailed", out.violation_derailed}};
   }
   if (out.failure.kind != SeqError::kNone) {
-    const Problem p = FailureProblem(il, out.failure, out.watchdog_s);
+    const Problem p = FailureProblem(il, out.failure, out.watchdog_s, &r.resolved);
     j["order_error"] = {{"line", p.line}, {"message", p.message}};
+    if (code == kBadInput) j["order_error"]["verdict"] = CannotHappen(r.resolved) + p.message;
   }
   if (!out.inconclusive.empty()) j["undecided"] = out.inconclusive;
   std::vector<MergedEvent> events = out.table;
@@ -312,10 +444,34 @@ nlohmann::json JsonReport(const Report& r) {
     if (m.event.kind == EventKind::kStep) {
       std::vector<std::uint64_t> vals(m.values, m.values + m.nvalues);
       e["values"] = vals;
+      nlohmann::json decoded = nlohmann::json::array();
+      for (std::uint64_t v : vals) decoded.push_back(DescribeStepValue(m.event.step, v));
+      e["decoded"] = decoded;
+      if (m.event.row >= 0) e["row"] = RowName(il.rows[static_cast<std::size_t>(m.event.row)]);
+      if (m.event.unfinished) e["unfinished"] = true;
     }
     steps.push_back(e);
   }
   j["steps"] = steps;
+  nlohmann::json given = nlohmann::json::array();
+  for (const Given& g : GivenValues(r)) {
+    const Row& row = il.rows[static_cast<std::size_t>(g.row)];
+    nlohmann::json x = {{"line", row.line}, {"row", RowName(row)}, {"given", g.what}, {"value", *row.value},
+                        {"checked", g.checked}, {"outcome", g.outcome}};
+    if (g.checked) {
+      x["ok"] = g.ok;
+      x["seen"] = g.seen;
+    }
+    given.push_back(x);
+  }
+  j["values_given"] = given;
+  nlohmann::json placed = nlohmann::json::array();
+  for (std::size_t i = 0; i < r.resolved.rows.size() && i < il.rows.size(); ++i) {
+    const ResolvedRow& rr = r.resolved.rows[i];
+    if (rr.placed.empty()) continue;
+    placed.push_back({{"line", il.rows[i].line}, {"cpu", rr.thread}, {"other_cpu", rr.other_column}, {"why", rr.placed}});
+  }
+  j["placed"] = placed;
   nlohmann::json observed = nlohmann::json::array();
   for (const ObservedSet& set : out.observed) {
     nlohmann::json o;

@@ -30,13 +30,20 @@ struct Report {
 int ExitCodeOf(const Outcome& out);
 
 // The problem an order failure is, naming the table row (file:line).
-Problem FailureProblem(const Interleaving& il, const SeqFailure& f, double watchdog_s = 0);
+// `resolved` adds what the file's rows say (a row between columns).
+Problem FailureProblem(const Interleaving& il, const SeqFailure& f, double watchdog_s = 0,
+                       const Resolved* resolved = nullptr);
+// "this order cannot happen on the correct core: " + the failure
+// ("... with M4.4: " when the core runs mutations).
+std::string CannotHappen(const Resolved& r);
 
 // The human report: the table with values, what the CPUs observed, the verdict.
 std::string TextReport(const Report& r);
 nlohmann::json JsonReport(const Report& r);
 
-// How a step's value reads ("0x00100e27", "1", "passed").
+// How a step's value reads: the raw number and what it means
+// ("0x00000e27  P W MMU-W A pfn 0x0", "3  READING_SHADOW_PAGE_TABLES",
+// "passed"); "" for a step without a value.
 std::string FormatStepValue(Step s, std::uint64_t v);
 // How an observed value reads; an spte ("returned", "final spte", ...) shows
 // both halves and whether it is present.

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <set>
 #include <sstream>
 
@@ -110,15 +111,46 @@ std::string JoinConfigs(const ScenarioInfo& s, const std::vector<int>& which) {
   return out;
 }
 
+// Steps whose value is what they read: a value the table gives for them is
+// checked against the run.
+bool ReadsValue(Step s) {
+  switch (s) {
+    case Step::ReadCount:
+    case Step::ReadLow:
+    case Step::ReadHigh:
+    case Step::ReadSpte:
+    case Step::ReadMode:
+    case Step::ReadGen:
+    case Step::ReadGpte:
+    case Step::LookupSlot:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string HexText(std::uint64_t v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
 class Resolver {
  public:
-  Resolver(const Interleaving& il, std::span<const ScenarioInfo> cat, const Overrides& ov)
-      : il_(il), cat_(cat), ov_(ov), all_forms_(HeaderForms(cat)) {}
+  Resolver(const Interleaving& il, std::span<const ScenarioInfo> cat, const Overrides& ov, const StepFacts* facts)
+      : il_(il), cat_(cat), ov_(ov), facts_(facts), all_forms_(HeaderForms(cat)) {}
 
   Parsed<Resolved> Run() {
     const std::set<std::string> vocabulary = Vocabulary(all_forms_);
     for (const Column& c : il_.columns) known_.push_back(KnownFunctions(c.function, vocabulary));
-    if (!PickScenario() || !CheckColumns() || !PickConfig() || !PickMutations() || !PickValues()) {
+    // A composite row names its function: "set spte" in a column is __set_spte.
+    for (const Row& row : il_.rows) {
+      const auto k = static_cast<std::size_t>(row.thread);
+      if (row.phrase == Phrase::kSetSpte && k < known_.size() && vocabulary.count("set_spte") != 0) {
+        known_[k].insert("set_spte");
+      }
+    }
+    if (!PickScenario() || !CheckColumns() || !PickConfig() || !PickMutations() || !PickValues() || !PlaceRows()) {
       return {std::nullopt, problem_};
     }
     return {std::move(r_), {}};
@@ -329,26 +361,131 @@ class Resolver {
 
   bool PickValues() {
     const ScenarioInfo& s = S();
-    if (il_.initial_value) {
-      if (!s.posted.initial) return Error(il_.initial.line, s.name + " takes no initial value (its spte is fixed)");
-      if (*il_.initial_value == 0) {
-        return Error(il_.initial.line, "initial: 0 is not a value a writer stored (0 selects " + s.name +
-                                           "'s self-checking values; omit the line for them)");
+    // The values of the prose: "Say spte = V" above the table, "set spte to V" in it.
+    std::optional<std::uint64_t> initial = il_.initial_value;
+    int initial_line = il_.initial.line;
+    if (il_.stated_initial_value) {
+      if (initial && *initial != *il_.stated_initial_value) {
+        return Error(il_.stated_initial.line, "'" + il_.stated_initial.value + "' states the initial spte " +
+                                                  HexText(*il_.stated_initial_value) + ", but 'initial:' (line " +
+                                                  std::to_string(il_.initial.line) + ") says " + HexText(*initial));
       }
-      r_.initial = il_.initial_value;
+      if (!initial && s.posted.initial) {
+        initial = il_.stated_initial_value;
+        initial_line = il_.stated_initial.line;
+        r_.notes.push_back("the initial spte is " + HexText(*initial) + ", as line " +
+                           std::to_string(il_.stated_initial.line) + " states");
+      }
     }
-    if (!il_.written_values.empty()) {
+    std::vector<std::uint64_t> set_values;
+    int set_line = 0;
+    for (const Row& row : il_.rows) {
+      if (row.phrase != Phrase::kSetSpte || !row.value) continue;
+      if (std::find(set_values.begin(), set_values.end(), *row.value) == set_values.end()) set_values.push_back(*row.value);
+      if (set_line == 0) set_line = row.line;
+    }
+    std::vector<std::uint64_t> written = il_.written_values;
+    int values_line = il_.values.line;
+    if (!set_values.empty()) {
+      if (!written.empty() && written != set_values) {
+        return Error(set_line, "the table sets the spte to " + HexText(set_values.front()) + ", but 'values:' (line " +
+                                   std::to_string(il_.values.line) + ") says " + HexText(written.front()));
+      }
+      written = set_values;
+      values_line = set_line;
+    }
+    if (initial) {
+      if (!s.posted.initial) return Error(initial_line, s.name + " takes no initial value (its spte is fixed)");
+      if (*initial == 0) {
+        return Error(initial_line, "initial: 0 is not a value a writer stored (0 selects " + s.name +
+                                       "'s self-checking values; omit the line for them)");
+      }
+      r_.initial = initial;
+    }
+    if (!written.empty()) {
       const int max = s.posted.values;
-      if (static_cast<int>(il_.written_values.size()) > max) {
-        if (max == 0) return Error(il_.values.line, s.name + "'s writers store no values (values: lists " +
-                                                        std::to_string(il_.written_values.size()) + ")");
-        return Error(il_.values.line, s.name + " stores " + std::to_string(max) + " value" + (max == 1 ? "" : "s") +
-                                          ", but values: lists " + std::to_string(il_.written_values.size()));
+      if (static_cast<int>(written.size()) > max) {
+        if (max == 0) return Error(values_line, s.name + "'s writers store no values (values: lists " +
+                                                    std::to_string(written.size()) + ")");
+        return Error(values_line, s.name + " stores " + std::to_string(max) + " value" + (max == 1 ? "" : "s") +
+                                      ", but values: lists " + std::to_string(written.size()));
       }
-      for (std::uint64_t v : il_.written_values) {
-        if (v == 0) return Error(il_.values.line, "values: 0 is not supported (0 selects the self-checking values)");
+      for (std::uint64_t v : written) {
+        if (v == 0) return Error(values_line, "values: 0 is not supported (0 selects the self-checking values)");
       }
-      r_.values = il_.written_values;
+      r_.values = written;
+    }
+    return true;
+  }
+
+  // Can CPU `cpu` run every step of `steps`? (Unknown facts: yes.)
+  bool CanRun(int cpu, const std::vector<Step>& steps) const {
+    const StepSet* set = facts_ != nullptr ? facts_->Of(r_.scenario, r_.config, cpu) : nullptr;
+    if (set == nullptr) return true;
+    return std::all_of(steps.begin(), steps.end(), [&](Step s) {
+      return set->test(static_cast<std::size_t>(s)) || (s == Step::DropLock && set->test(static_cast<std::size_t>(Step::LockBreak)));
+    });
+  }
+  bool Known(int cpu) const { return facts_ != nullptr && facts_->Of(r_.scenario, r_.config, cpu) != nullptr; }
+
+  // The steps a row runs if it is CPU `cpu`'s ("" when it cannot be).
+  std::vector<Step> StepsOf(const Row& row, int cpu) const {
+    if (row.phrase == Phrase::kStep) return {row.step};
+    return CompositeSteps(row.phrase, S().Functions(r_.config, cpu));
+  }
+
+  std::string Col(int k) const {
+    return il_.CpuName(k) + " (header at column " + std::to_string(il_.columns[static_cast<std::size_t>(k)].start + 1) + ")";
+  }
+
+  // Each row's CPU, its steps and the value it must read.
+  bool PlaceRows() {
+    for (const Row& row : il_.rows) {
+      ResolvedRow rr;
+      rr.thread = row.thread;
+      const std::string name = "'" + RowName(row) + "'";
+      if (row.alt_thread >= 0) {
+        const int a = row.thread, b = row.alt_thread;
+        const std::vector<Step> sa = StepsOf(row, a), sb = StepsOf(row, b);
+        const bool can_a = !sa.empty() && CanRun(a, sa), can_b = !sb.empty() && CanRun(b, sb);
+        const std::string where = "line " + std::to_string(row.line) + " (" + name + ", from column " +
+                                  std::to_string(row.column + 1) + ") sits between the columns of " + Col(a) +
+                                  " and " + Col(b);
+        if (can_a != can_b) {
+          rr.thread = can_a ? a : b;
+          rr.other_column = can_a ? b : a;
+          rr.placed = where + ": only " + il_.CpuName(rr.thread) + " runs " + name;
+          r_.notes.push_back(rr.placed + ", so it is " + il_.CpuName(rr.thread) + "'s");
+        } else if (can_a && Known(a) && Known(b)) {
+          return Error(row.line, where + ", and both CPUs run " + name +
+                                     ": align it under the header of the CPU that runs it");
+        } else {
+          rr.other_column = b;
+          rr.placed = where + (can_a ? "" : ", and neither runs " + name) + "; it is taken as " + il_.CpuName(a) +
+                      "'s by its position (if it is " + il_.CpuName(b) + "'s, align it under that header)";
+        }
+      }
+      rr.steps = StepsOf(row, rr.thread);
+      if (rr.steps.empty()) {
+        return Error(row.line, name + " is in " + il_.CpuName(rr.thread) + "'s column, but " + il_.CpuName(rr.thread) +
+                                   " runs " + RoleText(S().Functions(r_.config, rr.thread)) + ", which " +
+                                   (row.phrase == Phrase::kClearSpte ? "clears no spte" : "does not set an spte"));
+      }
+      if (row.value) {
+        if (row.phrase == Phrase::kClearSpte && *row.value != 0) {
+          return Error(row.line, "'" + row.text + "': a clear leaves the spte 0x0 (non-present), not " +
+                                     HexText(*row.value));
+        }
+        if (row.phrase == Phrase::kStep && ReadsValue(row.step)) {
+          rr.check_value = true;
+          rr.value = *row.value;
+        } else if (row.phrase == Phrase::kStep) {
+          rr.value_note = "'" + row.value_text + "' is not checked: '" + std::string(StepName(row.step)) +
+                          "' reports " + (row.step == Step::CheckLowAndCount ? "whether the recheck passed" : "what it wrote") +
+                          ", not a value it read";
+        }
+      }
+      r_.rows.push_back(std::move(rr));
     }
     return true;
   }
@@ -356,6 +493,7 @@ class Resolver {
   const Interleaving& il_;
   std::span<const ScenarioInfo> cat_;
   const Overrides& ov_;
+  const StepFacts* facts_;
   std::vector<HeaderForm> all_forms_;
   std::vector<std::set<std::string>> known_;
   std::vector<const HeaderForm*> forms_;
@@ -394,8 +532,42 @@ std::string FormText(const HeaderForm& f) {
   return out;
 }
 
-Parsed<Resolved> Resolve(const Interleaving& il, std::span<const ScenarioInfo> catalogue, const Overrides& ov) {
-  return Resolver(il, catalogue, ov).Run();
+const StepSet* StepFacts::Of(int scenario, int config, int cpu) const {
+  if (scenario < 0 || static_cast<std::size_t>(scenario) >= sets.size()) return nullptr;
+  const auto& s = sets[static_cast<std::size_t>(scenario)];
+  if (config < 0 || static_cast<std::size_t>(config) >= s.size()) return nullptr;
+  const auto& c = s[static_cast<std::size_t>(config)];
+  if (cpu < 0 || static_cast<std::size_t>(cpu) >= c.size()) return nullptr;
+  return &c[static_cast<std::size_t>(cpu)];
+}
+
+std::vector<Step> CompositeSteps(Phrase phrase, std::string_view functions) {
+  bool slow = false, fast = false, set = false;
+  for (const RoleItem& item : ParseRole(functions)) {
+    for (const std::string& n : item.names) {
+      slow = slow || n == "__update_clear_spte_slow";
+      fast = fast || n == "__update_clear_spte_fast";
+      set = set || n == "__set_spte";
+    }
+  }
+  switch (phrase) {
+    case Phrase::kClearSpte:
+      // split_spte.h: the slow clear xchgs the low word, reads and writes the
+      // high word; both count the clear.
+      if (slow) return {Step::WriteLow, Step::ReadHigh, Step::WriteHigh, Step::UpdateCount};
+      if (fast) return {Step::WriteLow, Step::WriteHigh, Step::UpdateCount};
+      return {};
+    case Phrase::kSetSpte:
+      if (set) return {Step::WriteHigh, Step::WriteLow};
+      return {};
+    case Phrase::kStep: break;
+  }
+  return {};
+}
+
+Parsed<Resolved> Resolve(const Interleaving& il, std::span<const ScenarioInfo> catalogue, const Overrides& ov,
+                         const StepFacts* facts) {
+  return Resolver(il, catalogue, ov, facts).Run();
 }
 
 }  // namespace mmu::replay

@@ -27,6 +27,7 @@
 #include "mmu_core/catalog/interleaving.h"
 #include "mmu_core/catalog/scenario_info.h"
 
+#include <bitset>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -50,6 +51,28 @@ std::vector<HeaderForm> HeaderForms(std::span<const ScenarioInfo> catalogue);
 // ("a | b": either name; "[c]": may be named).
 std::string FormText(const HeaderForm& f);
 
+// The steps a CPU can run, one bit per Step.
+using StepSet = std::bitset<static_cast<std::size_t>(Step::kCount)>;
+
+// Which steps each CPU of each scenario member can run, [scenario][config][cpu]
+// (replay/step_facts.h derives them); a scenario without facts is empty.
+struct StepFacts {
+  std::vector<std::vector<std::vector<StepSet>>> sets;
+  const StepSet* Of(int scenario, int config, int cpu) const;
+};
+
+// A row as the engines run it: its CPU, its step or a composite's steps,
+// and the value its step must read when the table gives one.
+struct ResolvedRow {
+  int thread = 0;
+  std::vector<Step> steps;  // one step; a composite row: each of its steps, once, in any order
+  bool check_value = false;
+  std::uint64_t value = 0;
+  std::string value_note;  // a value the table gives that is not checked, and why
+  std::string placed;      // a row between two columns: why it is in this one ("" when aligned)
+  int other_column = -1;   // ... the column it was not put in (-1 when aligned)
+};
+
 struct Resolved {
   int scenario = -1;  // index into the catalogue
   int config = -1;    // family member
@@ -59,6 +82,7 @@ struct Resolved {
   std::vector<std::uint64_t> values;
   bool inferred = false;           // the scenario came from the header
   std::vector<std::string> notes;  // warnings worth printing
+  std::vector<ResolvedRow> rows;   // one per table row
 };
 
 // What the command line says instead of the file.
@@ -66,6 +90,14 @@ struct Overrides {
   std::optional<Mutations> mutations;
 };
 
-Parsed<Resolved> Resolve(const Interleaving& il, std::span<const ScenarioInfo> catalogue, const Overrides& ov);
+// The steps of a composite row for a CPU that runs `functions` (a role's
+// text): "clear the spte" is every step of the clear the CPU runs
+// (__update_clear_spte_fast or _slow), "set spte" every step of __set_spte
+// (mmu_core/split_spte.h). Empty when the CPU runs no such function.
+std::vector<Step> CompositeSteps(Phrase phrase, std::string_view functions);
+
+// `facts` may be null (every CPU may run every step).
+Parsed<Resolved> Resolve(const Interleaving& il, std::span<const ScenarioInfo> catalogue, const Overrides& ov,
+                         const StepFacts* facts = nullptr);
 
 }  // namespace mmu::replay

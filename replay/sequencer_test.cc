@@ -24,7 +24,7 @@ struct Table {
   // A CPU runs step s if the gate lets it, and records it.
   bool Run(int cpu, Step s) {
     if (!seq.Enter(cpu, s)) return false;
-    seq.Executed(cpu);
+    seq.Executed(cpu, s, 0);
     return true;
   }
 };
@@ -153,6 +153,126 @@ TEST_CASE("the only CPU left spinning is stuck") {
   CHECK_FALSE(t.Run(0, Step::ReadLow));
   CHECK(t.seq.Stuck());
   CHECK(t.seq.failure().kind == SeqError::kStuck);
+}
+
+SeqRow Group(int cpu, std::initializer_list<Step> steps) {
+  SeqRow r;
+  r.cpu = cpu;
+  r.step = *steps.begin();
+  for (Step s : steps) r.group[r.ngroup++] = s;
+  return r;
+}
+
+SeqRow Claim(int cpu, Step s, std::uint64_t v) {
+  SeqRow r;
+  r.cpu = cpu;
+  r.step = s;
+  r.check_value = true;
+  r.value = v;
+  return r;
+}
+
+TEST_CASE("a composite row: the CPU runs each of its steps once, in any order, in one turn") {
+  Table t({Group(1, {Step::WriteLow, Step::WriteHigh, Step::UpdateCount}), {0, Step::ReadLow}});
+  CHECK(t.Run(1, Step::WriteHigh));
+  CHECK(t.Run(1, Step::ReadHigh));  // not in the group: unlisted, in the same turn
+  CHECK(t.Run(1, Step::WriteLow));
+  CHECK_FALSE(t.seq.MayRun(0));
+  CHECK(t.Run(1, Step::UpdateCount));
+  CHECK_FALSE(t.Run(1, Step::WriteLow));  // after its last listed row: after the table
+  CHECK(t.seq.MayRun(0));
+  CHECK(t.Run(0, Step::ReadLow));
+}
+
+TEST_CASE("a composite row the CPU does not complete names a step it did not run") {
+  Table t({Group(1, {Step::WriteLow, Step::UpdateCount}), {0, Step::ReadLow}});
+  CHECK(t.Run(1, Step::WriteLow));
+  t.seq.Finish(1);
+  CHECK(t.seq.failure().kind == SeqError::kNeverReached);
+  CHECK(t.seq.failure().missing == Step::UpdateCount);
+  CHECK(t.seq.failure().partial);
+}
+
+TEST_CASE("a value the table gives: the same value follows the table, another derails") {
+  Table ok({Claim(0, Step::ReadCount, 0), {1, Step::WriteLow}});
+  CHECK(ok.seq.Enter(0, Step::ReadCount));
+  ok.seq.Executed(0, Step::ReadCount, 0);
+  CHECK(ok.seq.failure().kind == SeqError::kNone);
+  CHECK_FALSE(ok.seq.Enter(0, Step::ReadLow));  // its next step: the turn passes on
+  CHECK(ok.seq.MayRun(1));
+  Table bad({Claim(0, Step::ReadCount, 1), {1, Step::WriteLow}});
+  CHECK(bad.seq.Enter(0, Step::ReadCount));
+  bad.seq.Executed(0, Step::ReadCount, 0);
+  CHECK(bad.seq.failure().kind == SeqError::kValueMismatch);
+  CHECK(bad.seq.failure().row == 0);
+  CHECK(bad.seq.failure().seen == 0);
+  CHECK_FALSE(bad.seq.InTable());
+}
+
+TEST_CASE("'drop lock' names a lock break too") {
+  CHECK(StepMatches(Step::DropLock, Step::LockBreak));
+  CHECK_FALSE(StepMatches(Step::LockBreak, Step::DropLock));
+  Table t({{0, Step::DropLock}, {1, Step::TakeLock}});
+  CHECK(t.Run(0, Step::LockBreak));
+  CHECK_FALSE(t.Run(0, Step::TakeLock));
+  CHECK(t.seq.MayRun(1));
+}
+
+TEST_CASE("the sequencer knows who holds a lock, and names the holder when a CPU blocks on it") {
+  Table t({{0, Step::TakeLock}, {1, Step::TakeLock}, {0, Step::DropLock}}, 2);
+  CHECK(t.seq.Enter(0, Step::TakeLock));
+  t.seq.Blocking(0, "mmu_lock");
+  t.seq.Unblocked(0);
+  t.seq.Executed(0, Step::TakeLock, 0);
+  CHECK(t.seq.HolderOf("mmu_lock") == 0);
+  CHECK_FALSE(t.seq.Enter(0, Step::DropLock));  // CPU 0 waits for its turn at line 3, holding the lock
+  CHECK(t.seq.Enter(1, Step::TakeLock));
+  t.seq.Blocking(1, "mmu_lock");
+  CHECK(t.seq.ActiveWaitsForLock());
+  t.seq.BreakLockWait();
+  CHECK(t.seq.failure().kind == SeqError::kLockedOut);
+  CHECK(t.seq.failure().holder == 0);
+  CHECK(t.seq.failure().waiting[0] == 2);
+  t.seq.Released(0, "mmu_lock");
+  CHECK(t.seq.HolderOf("mmu_lock") == -1);
+}
+
+TEST_CASE("a wait inside a step for a CPU that waits for its turn: the table cannot go on") {
+  Table t({{1, Step::KickVcpu}, {0, Step::EndLockless}}, 2);
+  CHECK(t.seq.Enter(1, Step::KickVcpu));
+  t.seq.Waiting(1, "the vCPU to leave its lockless walk");
+  CHECK(t.seq.WaitsInStep(1));
+  t.seq.BreakLockWait();
+  CHECK(t.seq.failure().kind == SeqError::kWaitsForever);
+  CHECK(t.seq.failure().row == 0);
+  CHECK(t.seq.failure().inside == Step::KickVcpu);
+  CHECK(t.seq.failure().holder == -1);
+  CHECK(t.seq.Active() == 0);  // after the table: the CPU it waits for runs
+}
+
+TEST_CASE("after the table: another order of the CPUs, and a round robin") {
+  const int order[] = {2, 0, 1};
+  std::vector<SeqRow> none;
+  Sequencer seq;
+  Sequencer::Plan p;
+  p.rows = none.data();
+  p.cpus = 3;
+  p.order = order;
+  seq.Reset(p);
+  CHECK(seq.Active() == 2);
+  seq.Finish(2);
+  CHECK(seq.Active() == 0);
+  p.rotate_every = 2;
+  seq.Reset(p);
+  CHECK(seq.Active() == 2);
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(seq.Enter(2, Step::ReadLow));
+    seq.Executed(2, Step::ReadLow, 0);
+  }
+  CHECK(seq.Active() == 0);  // two steps, then the next in the order
+  REQUIRE(seq.Enter(0, Step::ReadLow));
+  seq.Executed(0, Step::ReadLow, 0);
+  CHECK(seq.Active() == 0);
 }
 
 }  // namespace

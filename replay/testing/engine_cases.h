@@ -9,8 +9,11 @@
 
 #include "replay/cli.h"
 #include "replay/report.h"
+#include "replay/step_facts.h"
 #include "replay/testing/scenarios.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -24,7 +27,7 @@ namespace mmu::replay::testing {
 inline bool IsNative() { return std::string(TestEngine::kName) == "native"; }
 
 inline const std::vector<CatalogEntry>& TestCatalog() {
-  static const std::vector<CatalogEntry> cat = Catalog<TestEngine, LockedIncrement, FlagWait>();
+  static const std::vector<CatalogEntry> cat = WithStepFacts(Catalog<TestEngine, LockedIncrement, FlagWait>());
   return cat;
 }
 
@@ -87,35 +90,78 @@ inline std::string LastLine(const std::string& text) {
 
 #define REPLAY_INFO(r) INFO("exit " << (r).code << "\n" << (r).out << (r).err)
 
+// What a --json report says.
+inline nlohmann::json Json(const Run& r) {
+  const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  REQUIRE(j.is_object());
+  return j;
+}
+// The values every outcome gives `what` (CPU `cpu`).
+inline std::vector<std::uint64_t> ObservedValues(const nlohmann::json& j, const std::string& what) {
+  std::vector<std::uint64_t> out;
+  for (const auto& set : j["observed"]) {
+    for (const auto& o : set["values"]) {
+      if (o["what"] == what) out.push_back(o["value"].get<std::uint64_t>());
+    }
+  }
+  return out;
+}
+// The values and decoded texts of the listed step(s) on file line `line`.
+inline std::vector<std::uint64_t> LineValues(const nlohmann::json& j, int line) {
+  std::vector<std::uint64_t> out;
+  for (const auto& s : j["steps"]) {
+    if (s["listed"] == true && s["line"] == line) {
+      for (const auto& v : s["values"]) out.push_back(v.get<std::uint64_t>());
+    }
+  }
+  return out;
+}
+inline std::vector<std::string> LineDecoded(const nlohmann::json& j, int line) {
+  std::vector<std::string> out;
+  for (const auto& s : j["steps"]) {
+    if (s["listed"] == true && s["line"] == line && s.contains("decoded")) {
+      for (const auto& v : s["decoded"]) out.push_back(v.get<std::string>());
+    }
+  }
+  return out;
+}
+inline bool Has(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+inline bool Has(const std::vector<std::uint64_t>& v, std::uint64_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+
 TEST_CASE("Paolo's table: the torn value is read, and it is not present") {
-  const Run r = Replay("replay/interleavings/paolo_torn_read.txt");
+  const Run r = Replay("replay/interleavings/paolo_torn_read.txt", nullptr, /*json=*/true);
   REPLAY_INFO(r);
   CHECK(r.code == kHeld);
-  CHECK(Contains(r.out, "split-tear, clear=slow (§2a; inferred from the header)"));
-  CHECK(Contains(r.out, "returned"));
-  CHECK(Contains(r.out, "0x00000001_00000000  (not present)"));  // {old high, new low}
-  if (IsNative()) CHECK(Contains(r.out, "the invariant held\n"));
-  if (!IsNative()) CHECK(Contains(r.out, "the invariant held in all"));
+  const nlohmann::json j = Json(r);
+  CHECK(j["scenario"] == "split-tear");
+  CHECK(j["config"] == "clear=slow");
+  CHECK(j["inferred"] == true);
+  CHECK(j["verdict"] == "held");
+  // {old high, new low}: not present.
+  CHECK(Has(ObservedValues(j, "returned"), 0x100000000ULL));
+  CHECK(Has(LineDecoded(j, 21), "not present"));  // read low
 }
 
 TEST_CASE("Xiao's table with the correct core: the reader retries and returns a stored value") {
-  const Run r = Replay("replay/interleavings/xiao_same_low.txt");
+  const Run r = Replay("replay/interleavings/xiao_same_low.txt", nullptr, /*json=*/true);
   REPLAY_INFO(r);
   CHECK(r.code == kHeld);
-  CHECK(Contains(r.out, "check low and count  changed: retry"));
-  CHECK(Contains(r.out, "0x0000000b_11110001  (present)"));
-  CHECK_FALSE(Contains(r.out, "0x00000000_11110001"));
+  const nlohmann::json j = Json(r);
+  CHECK(Has(LineDecoded(j, 28), "changed: retry"));
+  CHECK(ObservedValues(j, "returned") == std::vector<std::uint64_t>{0xb11110001ULL});
 }
 
 TEST_CASE("Xiao's table with M2.4: a present spte nobody stored") {
-  const Run r = Replay("replay/interleavings/xiao_same_low.txt", "M2.4");
+  const Run r = Replay("replay/interleavings/xiao_same_low.txt", "M2.4", /*json=*/true);
   REPLAY_INFO(r);
   CHECK(r.code == kViolated);
-  CHECK(Contains(r.out, "VIOLATED: torn present spte: __get_spte_lockless returned a value never stored"));
-  CHECK(Contains(r.out, "read high            0x00000000"));
-  CHECK(Contains(r.out, "check low and count  passed"));
-  CHECK(Contains(r.out, "mmu_core/scenarios/split_common.h:"));
-  if (IsNative()) CHECK(Contains(r.out, "returned           0x00000000_11110001  (present)"));
+  const nlohmann::json j = Json(r);
+  CHECK(j["violation"]["what"] == "torn present spte: __get_spte_lockless returned a value never stored");
+  CHECK(j["violation"]["cpu"] == 0);
+  CHECK(Contains(j["violation"]["where"].get<std::string>(), "mmu_core/scenarios/split_common.h:"));
+  CHECK(LineValues(j, 25) == std::vector<std::uint64_t>{0});  // read high: the cleared word
+  CHECK(Has(LineDecoded(j, 28), "passed"));
+  if (IsNative()) CHECK(ObservedValues(j, "returned") == std::vector<std::uint64_t>{0x11110001ULL});
 }
 
 TEST_CASE("the mutation may come from the file; --mutation overrides it") {
@@ -151,8 +197,8 @@ TEST_CASE("a listed retry: natively it never happens; under Relacy only some exe
   if (IsNative()) {
     CHECK(r.code == kBadInput);
     CHECK(LastLine(r.err) ==
-          "replay/testdata/retry_listed.txt:16: CPU 1 never reaches 'read count': it finished after 'check low "
-          "and count' (line 15) (CPU 1 has no further 'read count')");
+          "replay/testdata/retry_listed.txt:16: this order cannot happen on the correct core: CPU 1 never reaches "
+          "'read count': it finished after 'check low and count' (line 15) (CPU 1 has no further 'read count')");
   } else {
     CHECK(r.code == kHeld);
     CHECK(Contains(r.out, "executions could not follow the table and are not counted; the first: CPU 1 never reaches"));
@@ -212,8 +258,8 @@ TEST_CASE("a CPU waiting for another: listed polls, unlisted polls, a wait insid
 
 TEST_CASE("the order corpus: every file is bad input, named by its row") {
   const char* files[] = {
-      "never_reached.txt",
-      "never_in_scenario.txt",
+      "never_reached.txt",   "never_in_scenario.txt", "value_mismatch.txt",
+      "free_before_flush.txt", "lock_holder_no_drop.txt",
   };
   for (const char* f : files) {
     const std::string path = std::string("replay/testdata/bad/") + f;
@@ -222,6 +268,169 @@ TEST_CASE("the order corpus: every file is bad input, named by its row") {
     CHECK(r.code == kBadInput);
     CHECK(LastLine(r.err) == Expected(path));
   }
+}
+
+// --- the seed thread's tables, pasted as they are -----------------------------
+
+// The quote depth of a mail line: the '>' of its quote markers.
+inline int QuoteDepth(const std::string& line) {
+  int depth = 0;
+  for (char c : line) {
+    if (c == '>') {
+      ++depth;
+    } else if (c != ' ') {
+      break;
+    }
+  }
+  return depth;
+}
+
+inline std::string Unquoted(const std::string& line) {
+  std::size_t i = 0;
+  while (i < line.size() && (line[i] == '>' || line[i] == ' ')) ++i;
+  return line.substr(i);
+}
+
+// Every copy of a table in the thread whose header starts with `header`: the
+// block of lines around it that have its quote depth (the poster's own
+// paragraphs around and inside the table), up to the next message.
+inline std::vector<std::string> CopiesInThread(const std::string& thread, const std::string& header) {
+  std::vector<std::string> lines;
+  std::istringstream in(thread);
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  std::vector<std::string> copies;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (Unquoted(lines[i]).rfind(header, 0) != 0) continue;
+    const int depth = QuoteDepth(lines[i]);
+    auto inside = [&](std::size_t k) {
+      return QuoteDepth(lines[k]) == depth && lines[k].rfind("^ permalink", 0) != 0;
+    };
+    std::size_t from = i, to = i;
+    while (from > 0 && inside(from - 1)) --from;
+    while (to + 1 < lines.size() && inside(to + 1)) ++to;
+    std::string copy;
+    for (std::size_t k = from; k <= to; ++k) copy += lines[k] + "\n";
+    copies.push_back(copy);
+  }
+  return copies;
+}
+
+inline std::string SeedThread() {
+  const std::string text = Contents("replay/testdata/seeds/001_61aa16377bf62e9f.txt");
+  REQUIRE(text.size() > 10000);
+  return text;
+}
+
+TEST_CASE("every copy of Paolo's table in the seed thread replays as the clean copy") {
+  const std::vector<std::string> copies = CopiesInThread(SeedThread(), "CPU 1: __get_spte_lockless");
+  const Run clean = Replay("replay/interleavings/paolo_torn_read.txt", nullptr, /*json=*/true);
+  REQUIRE(clean.code == kHeld);
+  const nlohmann::json want = Json(clean);
+  int paolo = 0;
+  for (std::size_t i = 0; i < copies.size(); ++i) {
+    if (copies[i].find("write low") == std::string::npos) continue;  // Xiao's: below
+    ++paolo;
+    const Run r = Replay(TempFile("paolo_copy_" + std::to_string(i) + ".txt", copies[i]), nullptr, /*json=*/true);
+    INFO("copy " << i << ":\n" << copies[i]);
+    REPLAY_INFO(r);
+    CHECK(r.code == kHeld);
+    const nlohmann::json j = Json(r);
+    CHECK(j["scenario"] == want["scenario"]);
+    CHECK(j["config"] == want["config"]);
+    CHECK(j["observed"] == want["observed"]);
+    // The listed steps read what the clean copy's read.
+    std::vector<nlohmann::json> a, b;
+    for (const auto& s : j["steps"]) {
+      if (s["listed"] == true) a.push_back({s["cpu"], s["step"], s["values"]});
+    }
+    for (const auto& s : want["steps"]) {
+      if (s["listed"] == true) b.push_back({s["cpu"], s["step"], s["values"]});
+    }
+    CHECK(a == b);
+  }
+  CHECK(paolo == 6);  // the original and five quoted replies
+}
+
+TEST_CASE("every copy of Xiao's prose table in the seed thread: benign on the correct core, the bug with M2.4") {
+  std::vector<std::string> copies;
+  for (const std::string& c : CopiesInThread(SeedThread(), "CPU 1: __get_spte_lockless")) {
+    if (c.find("set spte to") != std::string::npos) copies.push_back(c);
+  }
+  CHECK(copies.size() == 3);  // the original and two quoted replies
+  const Run clean = Replay("replay/interleavings/xiao_same_low.txt", nullptr, /*json=*/true);
+  const Run clean_m24 = Replay("replay/interleavings/xiao_same_low.txt", "M2.4", /*json=*/true);
+  for (std::size_t i = 0; i < copies.size(); ++i) {
+    INFO("copy " << i << ":\n" << copies[i]);
+    const std::string path = TempFile("xiao_copy_" + std::to_string(i) + ".txt", copies[i]);
+    Run r = Replay(path, nullptr, /*json=*/true);
+    REPLAY_INFO(r);
+    CHECK(r.code == clean.code);
+    CHECK(r.code == kHeld);
+    nlohmann::json j = Json(r);
+    CHECK(j["scenario"] == "split-pnp");
+    CHECK(j["config"] == "clear=slow,cycles=1");
+    CHECK(ObservedValues(j, "returned") == std::vector<std::uint64_t>{0xb11110001ULL});
+    // The values Xiao wrote were checked against what CPU 1 read.
+    int checked = 0;
+    for (const auto& g : j["values_given"]) {
+      if (g["checked"] == true) {
+        ++checked;
+        CHECK(g["ok"] == true);
+      }
+    }
+    CHECK(checked == 2);  // "low= 0x11110001", "high = 0x0"
+    r = Replay(path, "M2.4", /*json=*/true);
+    REPLAY_INFO(r);
+    CHECK(r.code == clean_m24.code);
+    CHECK(r.code == kViolated);
+    j = Json(r);
+    CHECK(j["violation"]["what"] == "torn present spte: __get_spte_lockless returned a value never stored");
+    CHECK(j["violation"]["cpu"] == 0);
+  }
+}
+
+TEST_CASE("a value the poster wrote that the CPU does not read is reported as a mismatch") {
+  std::vector<std::string> copies;
+  for (const std::string& c : CopiesInThread(SeedThread(), "CPU 1: __get_spte_lockless")) {
+    if (c.find("set spte to") != std::string::npos) copies.push_back(c);
+  }
+  REQUIRE_FALSE(copies.empty());
+  std::string wrong = copies.front();
+  const std::size_t at = wrong.find("read high: high = 0x0");
+  REQUIRE(at != std::string::npos);
+  wrong.replace(at, 21, "read high: high = 0x5");  // no word CPU 1 can read here
+  const Run r = Replay(TempFile("xiao_wrong_value.txt", wrong), nullptr, /*json=*/true);
+  REPLAY_INFO(r);
+  CHECK(r.code == kBadInput);
+  const nlohmann::json j = Json(r);
+  CHECK(j["verdict"] == "bad-order");
+  CHECK(Contains(j["order_error"]["message"].get<std::string>(), "CPU 1's 'read high' read 0x"));
+  CHECK(Contains(j["order_error"]["message"].get<std::string>(), ", but the table says 'high = 0x5'"));
+  if (IsNative()) {
+    CHECK(Contains(j["order_error"]["message"].get<std::string>(), "read 0x00000000, but"));
+  }
+  bool mismatch = false;
+  for (const auto& g : j["values_given"]) {
+    if (g["given"] == "high = 0x5") mismatch = g["checked"] == true && g["ok"] == false;
+  }
+  CHECK(mismatch);
+}
+
+// The composite phrases and the decoded values agree with the core.
+TEST_CASE("'clear the spte' and 'set spte' are the steps the core's writers run") {
+  const auto facts = StepFactsOf("split-tear");
+  REQUIRE(facts.size() == 2);  // clear=fast, clear=slow
+  auto set_of = [](const std::vector<Step>& steps) {
+    StepSet s;
+    for (Step x : steps) s.set(static_cast<std::size_t>(x));
+    return s;
+  };
+  CHECK(facts[0][1] == set_of(CompositeSteps(Phrase::kClearSpte, "__update_clear_spte_fast")));
+  CHECK(facts[1][1] == set_of(CompositeSteps(Phrase::kClearSpte, "__update_clear_spte_slow")));
+  const auto pnp = StepFactsOf("split-pnp");
+  REQUIRE(pnp.size() == 2);
+  CHECK(pnp[1][1] == (set_of(CompositeSteps(Phrase::kClearSpte, "__update_clear_spte_slow")) |
+                      set_of(CompositeSteps(Phrase::kSetSpte, "__set_spte"))));
 }
 
 // Every scenario of all.h, every configuration: the empty table (each CPU
