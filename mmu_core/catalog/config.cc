@@ -8,19 +8,35 @@
 namespace mmu {
 namespace {
 
-// Tokens separated by blanks or by commas outside parentheses.
-std::vector<std::string> Tokens(std::string_view text) {
+// Tokens separated by blanks or by commas outside parentheses. Parentheses
+// do not reach across blanks: each token's must balance, and the first one
+// whose do not is put in `*unbalanced` (written back with commas between
+// tokens, "a=(b c=d" would otherwise read as one pair).
+std::vector<std::string> Tokens(std::string_view text, std::string* unbalanced = nullptr) {
   std::vector<std::string> out;
   std::string cur;
   int depth = 0;
+  bool bad = false;
   auto flush = [&] {
-    if (!cur.empty()) out.push_back(cur);
+    if (!cur.empty()) {
+      if ((bad || depth != 0) && unbalanced != nullptr && unbalanced->empty()) *unbalanced = cur;
+      out.push_back(cur);
+    }
     cur.clear();
+    depth = 0;
+    bad = false;
   };
   for (char c : text) {
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      flush();
+      continue;
+    }
     if (c == '(') ++depth;
-    if (c == ')' && depth > 0) --depth;
-    if (std::isspace(static_cast<unsigned char>(c)) || (c == ',' && depth == 0)) {
+    if (c == ')') {
+      if (depth == 0) bad = true;
+      if (depth > 0) --depth;
+    }
+    if (c == ',' && depth == 0) {
       flush();
     } else {
       cur.push_back(c);
@@ -51,7 +67,13 @@ std::vector<std::string_view> Alternatives(std::string_view selector) {
 
 std::optional<ConfigPairs> ConfigPairs::Parse(std::string_view text, std::string* error) {
   ConfigPairs p;
-  for (const std::string& t : Tokens(text)) {
+  std::string unbalanced;
+  const std::vector<std::string> tokens = Tokens(text, &unbalanced);
+  if (!unbalanced.empty()) {
+    if (error != nullptr) *error = "'" + unbalanced + "' has unbalanced parentheses";
+    return std::nullopt;
+  }
+  for (const std::string& t : tokens) {
     const std::size_t eq = t.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == t.size()) {
       if (error != nullptr) *error = "'" + t + "' is not key=value";

@@ -37,6 +37,13 @@ TEST_CASE("configurations are key=value pairs, separated by commas or blanks") {
   CHECK(error == "'a' is given twice");
   CHECK(!mmu::ConfigPairs::Parse("=1", &error));
   CHECK(!mmu::ConfigPairs::Parse("a=", &error));
+  // Parentheses balance within a token (found by //replay/fuzz:config_fuzz:
+  // "a=(b c=d" read as two pairs that, written back, were one).
+  CHECK(!mmu::ConfigPairs::Parse("a=(b c=d", &error));
+  CHECK(error == "'a=(b' has unbalanced parentheses");
+  CHECK(!mmu::ConfigPairs::Parse("a=b),c=d", &error));
+  CHECK(error == "'a=b)' has unbalanced parentheses");
+  CHECK(mmu::ConfigPairs::Parse("leaf=(1,1,0),A=1")->ToString() == "leaf=(1,1,0),A=1");
 }
 
 TEST_CASE("a scenario's MakeConfig reports keys and values it does not know") {
