@@ -164,7 +164,7 @@ std::string Verdict(const Report& r) {
     const Violation& x = *out.violation;
     v = "VIOLATED: " + x.what;
     if (x.cpu >= 0) v += "\n             on " + r.il.CpuName(x.cpu);
-    if (x.cpu < 0 && out.engine == "native") v += "\n             in the final check, after every CPU ended";
+    if (x.cpu < 0) v += "\n             in the final check, after every CPU ended";
     if (x.after_row >= 0) v += fmt::format(" after {}", StepAt(r.il, x.after_row));
     if (!x.where.empty()) v += "\n             at " + x.where;
     if (out.violation_derailed) {

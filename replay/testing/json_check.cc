@@ -9,6 +9,7 @@
 //   line:N=VALUE            a listed step of file line N read or wrote VALUE (in any execution)
 //   line:N~TEXT             ... its decoded value contains TEXT
 //   line:N!unfinished       ... it began and did not end (the execution failed inside it)
+//   line:N@STEP             ... one of them is the step STEP ("lock break")
 //   unlisted:STEP=VALUE     an unlisted step named STEP has VALUE
 //   observed:WHAT=VALUE     some outcome has WHAT = VALUE
 //   given:N=ok|mismatch|unchecked   the value the table gives on line N
@@ -26,6 +27,10 @@ namespace {
 using nlohmann::json;
 
 bool NumberIs(const json& v, const std::string& want) {
+  if (!want.empty() && want[0] == '-') {  // a negative number: -1 for "no CPU"
+    const std::optional<std::uint64_t> n = mmu::ParseNumber(want.substr(1));
+    return n && v.is_number_integer() && v.get<long long>() == -static_cast<long long>(*n);
+  }
   const std::optional<std::uint64_t> n = mmu::ParseNumber(want);
   return n && v.is_number_unsigned() ? v.get<std::uint64_t>() == *n : n && v.is_number_integer() && v.get<long long>() >= 0 && static_cast<std::uint64_t>(v.get<long long>()) == *n;
 }
@@ -59,7 +64,7 @@ bool AnyDecoded(const json& step, const std::string& want) {
 
 bool Check(const json& j, const std::string& c) {
   if (c.rfind("line:", 0) == 0) {
-    const std::size_t op = c.find_first_of("=~!", 5);
+    const std::size_t op = c.find_first_of("=~!@", 5);
     if (op == std::string::npos) return false;
     const long line = std::strtol(c.substr(5, op - 5).c_str(), nullptr, 10);
     const std::string want = c.substr(op + 1);
@@ -68,6 +73,7 @@ bool Check(const json& j, const std::string& c) {
       if (c[op] == '=' && AnyValue(s, want)) return true;
       if (c[op] == '~' && AnyDecoded(s, want)) return true;
       if (c[op] == '!' && want == "unfinished" && s.value("unfinished", false)) return true;
+      if (c[op] == '@' && s.value("step", "") == want) return true;
     }
     return false;
   }
