@@ -71,6 +71,13 @@ Replayed RunReplay(const std::string& replay, const std::string& file, const std
     return r;
   }
   r.verdict = j.value("verdict", "");
+  if (r.verdict == "bad-input") {
+    // The file did not parse or resolve: replay --json reports that too, with
+    // exit 2 like an order that cannot happen, so the verdict tells them apart.
+    const std::string text = j.contains("error") && j["error"].is_object() ? j["error"].value("text", "") : "";
+    r.problem = "replay could not run the file: " + (text.empty() ? c.output.substr(0, c.output.find('\n')) : text);
+    return r;
+  }
   if (j.contains("violation")) r.detail = j["violation"].value("what", "");
   if (j.contains("order_error")) r.detail = j["order_error"].value("message", "");
   if (j.contains("undecided")) r.detail = j.value("undecided", "");
