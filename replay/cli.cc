@@ -153,6 +153,7 @@ int ReplayFile(const RunRequest& req, const std::vector<CatalogEntry>& catalog, 
   const StepFacts facts = Facts(catalog);
   auto resolved = Resolve(il, infos, ov, &facts);
   if (!resolved.ok()) return bad(resolved.problem);
+  if (resolved.value->table) il = *resolved.value->table;  // with the idle CPUs' columns
   const Resolved& r = *resolved.value;
   for (const std::string& note : r.notes) *err += il.file + ": note: " + note + "\n";
   const CatalogEntry& entry = catalog[static_cast<std::size_t>(r.scenario)];

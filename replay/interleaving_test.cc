@@ -569,5 +569,61 @@ TEST_CASE("every scenario of all.h is in the catalogue, with its configurations"
   }
 }
 
+
+TEST_CASE("a header may leave out a CPU that is idle in a member: that member, the CPU read as idle") {
+  if (Has("zap-root")) {
+    // zap-root's CPU 3 is idle in requests=1 only.
+    const Resolved r = ResolveOk(
+        "CPU 1: kvm_mmu_prepare_zap_page    CPU 2: kvm_mmu_free_obsolete_roots\n"
+        "take lock\n"
+        "                                   load root\n");
+    CHECK(NameOf(r) == "zap-root");
+    CHECK(ConfigOf(r) == "levels=1,requests=1");
+    CHECK(r.inferred);
+    REQUIRE(r.table);
+    REQUIRE(r.table->columns.size() == 3);
+    CHECK(r.table->columns[2].function == "idle");
+    CHECK(r.table->CpuName(2) == "CPU 3");
+    REQUIRE(r.rows.size() == 2);
+    CHECK(r.rows[1].thread == 1);
+    REQUIRE_FALSE(r.notes.empty());
+    CHECK(r.notes.front().find("no column for zap-root's CPU 3, idle in levels=1,requests=1: read as idle") !=
+          std::string::npos);
+    // Every column given: nothing added.
+    CHECK_FALSE(ResolveOk("CPU 1: kvm_mmu_prepare_zap_page   CPU 2: kvm_mmu_reload   CPU 3: idle\n").table);
+    // With a scenario line the same; a config line that makes CPU 3 run is an error.
+    CHECK(ConfigOf(ResolveOk("scenario: zap-root\nCPU 1: zapper   CPU 2: vcpu\n")) == "levels=1,requests=1");
+    CHECK(ResolveError("scenario: zap-root\nconfig: requests=2\nCPU 1: zapper   CPU 2: vcpu\n")
+              .find("the header has no column for CPU 3, but in levels=1,requests=2 CPU 3 runs kvm_flush_remote_tlbs") !=
+          std::string::npos);
+  }
+  if (Has("zap-all")) {
+    // zappers=1: the vCPU faults, CPU 3 is idle.
+    Resolved r = ResolveOk("CPU 1: kvm_mmu_zap_all_fast   CPU 2: kvm_mmu_page_fault\n");
+    CHECK(ConfigOf(r).find("zappers=1") != std::string::npos);
+    REQUIRE(r.table);
+    CHECK(r.table->columns[2].function == "idle");
+    // zappers=2: CPU 2 is idle, so the second zapper's column is CPU 3; its
+    // rows follow it, and the added column is labelled after the poster's.
+    r = ResolveOk(
+        "CPU 1: kvm_mmu_zap_all_fast   CPU 2: kvm_mmu_zap_all_fast\n"
+        "take lock\n"
+        "                              take lock\n");
+    CHECK(ConfigOf(r).find("zappers=2") != std::string::npos);
+    REQUIRE(r.table);
+    REQUIRE(r.table->columns.size() == 3);
+    CHECK(r.table->columns[1].function == "idle");
+    CHECK(r.table->CpuName(1) == "CPU 3");
+    CHECK(r.table->CpuName(2) == "CPU 2");
+    REQUIRE(r.rows.size() == 2);
+    CHECK(r.rows[0].thread == 0);
+    CHECK(r.rows[1].thread == 2);
+    CHECK(r.table->rows[1].thread == 2);
+  }
+  // A CPU that is never idle cannot be left out.
+  CHECK(ResolveError("CPU 1: __get_spte_lockless\n").find("cannot infer the scenario from the header") !=
+        std::string::npos);
+}
+
 }  // namespace
 }  // namespace mmu::replay

@@ -408,6 +408,7 @@ nlohmann::json JsonReport(const Report& r) {
   j["scenario"] = r.scenario.name;
   j["config"] = r.scenario.configs.empty() ? "" : r.scenario.configs[static_cast<std::size_t>(r.resolved.config)];
   j["inferred"] = r.resolved.inferred;
+  j["notes"] = r.resolved.notes;  // also on stderr, as "file: note: ..."
   j["mutation"] = r.resolved.mutations.ToString();
   j["engine"] = out.engine;
   j["exit"] = code;

@@ -84,6 +84,22 @@ bool Matches(const ThreadSpec& spec, const std::set<std::string>& names, bool ex
 
 int FormThreads(const HeaderForm& f) { return static_cast<int>(f.threads.size()); }
 
+// A role that runs nothing (zap-root requests=1's CPU 3: "idle").
+bool IsIdle(std::string_view role) {
+  const ThreadSpec spec = Spec(role);
+  return spec.size() == 1 && spec.front().names == std::vector<std::string>{"idle"};
+}
+
+// "CPU 3", "CPU 2 and CPU 3": scenario CPUs (thread indices), for messages.
+std::string CpuList(const std::vector<int>& threads) {
+  std::string out;
+  for (std::size_t i = 0; i < threads.size(); ++i) {
+    out += std::string(i == 0 ? "" : i + 1 == threads.size() ? " and " : ", ") + "CPU " +
+           std::to_string(threads[i] + 1);
+  }
+  return out;
+}
+
 // "CPU 1: a, CPU 2: b or c": what each CPU of a scenario runs, from its forms.
 std::string RolesText(const std::vector<HeaderForm>& forms, int scenario) {
   std::vector<std::vector<std::string>> per_cpu;
@@ -137,6 +153,8 @@ std::string HexText(std::uint64_t v) {
 
 class Resolver {
  public:
+  // The resolver works on its own copy of the table: a header that leaves out
+  // idle CPUs gets their columns (LeaveOutIdle).
   Resolver(const Interleaving& il, std::span<const ScenarioInfo> cat, const Overrides& ov, const StepFacts* facts)
       : il_(il), cat_(cat), ov_(ov), facts_(facts), all_forms_(HeaderForms(cat)) {}
 
@@ -150,9 +168,11 @@ class Resolver {
         known_[k].insert("set_spte");
       }
     }
-    if (!PickScenario() || !CheckColumns() || !PickConfig() || !PickMutations() || !PickValues() || !PlaceRows()) {
+    if (!PickScenario() || !CheckColumns() || !PickConfig() || !IdleInConfig() || !PickMutations() || !PickValues() ||
+        !PlaceRows()) {
       return {std::nullopt, problem_};
     }
+    if (!idle_added_.empty()) r_.table = il_;
     return {std::move(r_), {}};
   }
 
@@ -190,6 +210,14 @@ class Resolver {
                                             (near.empty() ? "" : "; did you mean '" + near + "'?") +
                                             " (replay --list prints the scenarios)");
       }
+      // A header without the columns of CPUs that are idle in some member.
+      if (static_cast<int>(il_.columns.size()) < cat_[static_cast<std::size_t>(r_.scenario)].threads) {
+        switch (LeaveOutIdle(/*exact=*/false)) {
+          case Fit::kYes: return true;
+          case Fit::kError: return false;
+          case Fit::kNo: break;
+        }
+      }
       // The header's known functions must belong to the scenario's CPUs.
       for (const HeaderForm& f : all_forms_) {
         if (f.scenario == r_.scenario && FormFits(f, /*exact=*/false)) forms_.push_back(&f);
@@ -205,6 +233,11 @@ class Resolver {
       }
     }
     if (names.empty()) {
+      switch (LeaveOutIdle(/*exact=*/true)) {
+        case Fit::kYes: r_.inferred = true; return true;
+        case Fit::kError: return false;
+        case Fit::kNo: break;
+      }
       return Error(il_.header_line, "cannot infer the scenario from the header (" + ColumnsText() +
                                         "); add a 'scenario:' line (replay --list shows the headers that name one)");
     }
@@ -218,6 +251,125 @@ class Resolver {
     }
     r_.inferred = true;
     return true;
+  }
+
+  enum class Fit { kNo, kYes, kError };
+
+  // The scenario CPUs the columns stand for if the header leaves out the CPUs
+  // that are idle in form f (the columns, in order, are f's other CPUs);
+  // empty when f has no idle CPU or the columns do not fit it that way.
+  std::vector<int> WithoutIdle(const HeaderForm& f, bool exact) const {
+    std::vector<int> cpus;
+    for (int t = 0; t < FormThreads(f); ++t) {
+      if (!IsIdle(f.threads[static_cast<std::size_t>(t)])) cpus.push_back(t);
+    }
+    if (cpus.size() == f.threads.size() || cpus.size() != il_.columns.size()) return {};
+    for (std::size_t k = 0; k < cpus.size(); ++k) {
+      if (!Matches(Spec(f.threads[static_cast<std::size_t>(cpus[k])]), known_[k], exact)) return {};
+    }
+    return cpus;
+  }
+
+  // A header that has no column for a CPU that is idle in some member of the
+  // family (zap-root requests=1's CPU 3, zap-all zappers=1's CPU 3): the
+  // missing CPU is read as idle, its column added to the table (and a note
+  // says so). Only forms of r_.scenario when it is known.
+  Fit LeaveOutIdle(bool exact) {
+    std::vector<const HeaderForm*> fits;
+    std::vector<int> cpus;
+    std::set<std::string> names;
+    bool one_way = true;
+    for (const HeaderForm& f : all_forms_) {
+      if (r_.scenario >= 0 && f.scenario != r_.scenario) continue;
+      const std::vector<int> c = WithoutIdle(f, exact);
+      if (c.empty()) continue;
+      if (!fits.empty() && c != cpus) one_way = false;
+      fits.push_back(&f);
+      cpus = c;
+      names.insert(cat_[static_cast<std::size_t>(f.scenario)].name);
+    }
+    if (fits.empty()) return Fit::kNo;
+    if (names.size() > 1) {
+      std::string list;
+      for (const std::string& n : names) list += (list.empty() ? "" : ", ") + n;
+      Error(il_.header_line, "the header fits several scenarios if the CPUs it leaves out are idle (" + list +
+                                 "); add a 'scenario:' line and give every CPU a column");
+      return Fit::kError;
+    }
+    r_.scenario = fits.front()->scenario;
+    if (!one_way) {
+      Error(il_.header_line, "the header leaves out CPUs of " + S().name +
+                                 " that are idle in different configurations, and fits more than one way; give every "
+                                 "CPU a column ('CPU n: idle' for one that runs nothing)");
+      return Fit::kError;
+    }
+    forms_ = fits;
+    AddIdleColumns(cpus);
+    std::vector<int> configs;
+    for (const HeaderForm* f : fits) configs.insert(configs.end(), f->configs.begin(), f->configs.end());
+    std::sort(configs.begin(), configs.end());
+    r_.notes.push_back("the header has no column for " + S().name + "'s " + CpuList(idle_added_) + ", idle in " +
+                       JoinConfigs(S(), configs) + ": read as idle (" + (idle_added_.size() == 1 ? "it runs" : "they run") +
+                       " nothing; the report shows " + (idle_added_.size() == 1 ? "its column" : "their columns") + ")");
+    return Fit::kYes;
+  }
+
+  // Widens the table to every CPU of the form: column k becomes CPU cpus[k],
+  // the others get an "idle" column; rows follow their columns.
+  void AddIdleColumns(const std::vector<int>& cpus) {
+    const std::size_t n = static_cast<std::size_t>(FormThreads(*forms_.front()));
+    std::vector<Column> columns(n);
+    std::vector<std::set<std::string>> known(n);
+    std::vector<bool> real(n, false);
+    std::set<int> labels;
+    for (std::size_t k = 0; k < cpus.size(); ++k) {
+      const auto t = static_cast<std::size_t>(cpus[k]);
+      columns[t] = il_.columns[k];
+      known[t] = known_[k];
+      real[t] = true;
+      labels.insert(il_.columns[k].cpu_label);
+    }
+    for (std::size_t t = 0; t < n; ++t) {
+      if (real[t]) continue;
+      idle_added_.push_back(static_cast<int>(t));
+      Column c;
+      // "CPU t+1" unless the poster used that label for another column.
+      c.cpu_label = labels.count(static_cast<int>(t) + 1) == 0 ? static_cast<int>(t) + 1 : *labels.rbegin() + 1;
+      labels.insert(c.cpu_label);
+      c.function = "idle";
+      // No cell can be in it: it starts where the next real column starts
+      // (or, last, past every cell).
+      int start = 1 << 20;
+      for (std::size_t u = t + 1; u < n; ++u) {
+        if (real[u]) {
+          start = columns[u].start;
+          break;
+        }
+      }
+      c.start = c.text_start = start;
+      columns[t] = std::move(c);
+      known[t] = {"idle"};
+    }
+    for (Row& row : il_.rows) {
+      row.thread = cpus[static_cast<std::size_t>(row.thread)];
+      if (row.alt_thread >= 0) row.alt_thread = cpus[static_cast<std::size_t>(row.alt_thread)];
+    }
+    il_.columns = std::move(columns);
+    known_ = std::move(known);
+  }
+
+  // With a 'config:' line that decides, the member must have the CPUs the
+  // header left out idle.
+  bool IdleInConfig() {
+    if (idle_added_.empty() || HeaderAllows(r_.config)) return true;
+    std::string runs;
+    for (int t : idle_added_) {
+      runs += (runs.empty() ? "" : ", ") + std::string("CPU ") + std::to_string(t + 1) + " runs " +
+              RoleText(S().Functions(r_.config, t));
+    }
+    return Error(il_.config.line, "the header has no column for " + CpuList(idle_added_) + ", but in " +
+                                      S().configs[static_cast<std::size_t>(r_.config)] + " " + runs +
+                                      "; give every CPU a column");
   }
 
   bool FormFits(const HeaderForm& f, bool exact) const {
@@ -490,7 +642,7 @@ class Resolver {
     return true;
   }
 
-  const Interleaving& il_;
+  Interleaving il_;
   std::span<const ScenarioInfo> cat_;
   const Overrides& ov_;
   const StepFacts* facts_;
@@ -499,6 +651,7 @@ class Resolver {
   std::vector<const HeaderForm*> forms_;
   Resolved r_;
   Problem problem_;
+  std::vector<int> idle_added_;  // CPUs the header left out, read as idle
 };
 
 }  // namespace

@@ -21,7 +21,9 @@
 // names must belong to that scenario's CPU (they then pick the
 // configuration, e.g. clear=slow). A `config:` line holds some of the
 // key=value pairs of a member (`replay --list`; mmu_core/catalog/config.h),
-// enough to pick one.
+// enough to pick one. A header may leave out a CPU that is idle in a member
+// (zap-root requests=1's CPU 3): that member is meant, the CPU is read as
+// idle and Resolved::table has its column.
 #pragma once
 
 #include "mmu_core/catalog/interleaving.h"
@@ -83,6 +85,11 @@ struct Resolved {
   bool inferred = false;           // the scenario came from the header
   std::vector<std::string> notes;  // warnings worth printing
   std::vector<ResolvedRow> rows;   // one per table row
+  // The table with a column added for each CPU the header left out because
+  // it is idle in the member (zap-root requests=1's CPU 3; a note says so),
+  // rows renumbered to the scenario's CPUs: run and report this one.
+  // Empty when the header has every CPU's column.
+  std::optional<Interleaving> table;
 };
 
 // What the command line says instead of the file.
