@@ -94,6 +94,8 @@ check "--mutation M9.9" 2 "--mutation: unknown mutation 'M9.9' (replay --list pr
   "$paolo" --mutation M9.9
 check "--engine qemu" 2 "replay: --engine: qemu not in {native,relacy} (replay --help)" "$paolo" --engine qemu
 check "--timeout -1" 2 "replay: --timeout: Value -1 not in range 0.010000 to 86400.000000 (replay --help)" "$paolo" --timeout -1
+check "--timeout nan" 2 "replay: --timeout: Value nan is not a finite number (replay --help)" "$paolo" --timeout nan
+check "--lock-wait inf" 2 "replay: --lock-wait: Value inf is not a finite number (replay --help)" "$paolo" --lock-wait inf
 check "no file" 2 "replay: no interleaving file given (replay --help)"
 
 # --json reports bad input as JSON too (stdout), on both engines.

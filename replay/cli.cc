@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <new>
@@ -209,14 +210,24 @@ int ReplayMain(int argc, char** argv, const std::vector<CatalogEntry>& catalog, 
                  "write the execution (native; Relacy: the failing one) as an interleaving that lists every step");
   app.add_flag("--list", list, "print the scenarios, the step vocabulary and the mutation catalogue");
   app.add_flag("--history", req.options.history, "relacy: also print Relacy's report of a failing execution");
+  // CLI::Range lets NaN through (every comparison with NaN is false).
+  const CLI::Validator finite(
+      [](std::string& text) -> std::string {
+        double v = 0;
+        if (CLI::detail::lexical_cast(text, v) && std::isfinite(v)) return "";
+        return "Value " + text + " is not a finite number";
+      },
+      "FINITE");
   app.add_option("--timeout", req.options.timeout_s,
                  "native: give up after this many seconds without a step (default 10); relacy: the exploration's time "
                  "limit (default 120)")
+      ->check(finite)
       ->check(CLI::Range(0.01, 86400.0));
   app.add_option("--max-executions", req.options.max_executions, "relacy: stop (undecided) after this many executions")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   app.add_option("--lock-wait", req.options.lock_wait_ms,
                  "native: milliseconds the CPU holding the turn may wait for mmu_lock before the turn passes on")
+      ->check(finite)
       ->check(CLI::Range(1.0, 600000.0));
   // --json holds for errors of the command line too, even when it is the
   // command line that is wrong.
