@@ -234,7 +234,7 @@ class MmioVm {
       return;
     }
     MemslotsUpdated(final_gen);
-    PublishGen(next, final_gen);
+    if (!mut_.Has(Mutation::M7_6)) PublishGen(next, final_gen);
   }
 
  private:

@@ -47,11 +47,13 @@ namespace mmu {
   X(M6_2, "M6.2", "zap-all", "new shadow pages go to the tail of active_mmu_pages")                  \
   X(M6_3, "M6.3", "zap-all", "the page fault does not check for an obsolete root under mmu_lock")   \
   X(M6_4, "M6.4", "zap-all", "a pinned root is marked invalid after the reload request")            \
+  X(M6_7, "M6.7", "zap-all", "kvm_zap_obsolete_pages leaves out kvm_mmu_commit_zap_page: the zapped pages are never flushed or freed (a leak)") \
   X(M6_6, "M6.6", "zap-all", "kvm_zap_obsolete_pages does not skip role.invalid pages (3.11, 5304b8d37c2a): a pinned root, put back on active_mmu_pages, is zapped again for ever (livelock)") \
   X(M7_1, "M7.1", "mmio", "no update-in-progress generation: the new gen is published with the new slots (race A)") \
   X(M7_2, "M7.2", "mmio", "check_mmio_spte does not test the update-in-progress flag")              \
   X(M7_3, "M7.3", "mmio", "the memslot update increments the generation only once (race A again)")   \
   X(M7_4, "M7.4", "mmio", "on a wrap the MMIO sptes are zapped after the new gen is published (race C)") \
+  X(M7_6, "M7.6", "mmio", "install_new_memslots never publishes the final generation: the update-in-progress flag stays set, every MMIO spte misses for ever") \
   X(M7_5, "M7.5", "mmio", "vcpu_cache_mmio_info caches while an update is in progress (race B)")
 
 enum class Mutation : std::uint8_t {

@@ -270,6 +270,12 @@ class Vm {
   // The number of pages on the list (n_used_mmu_pages), kept as they come and go.
   int ListLength() const { return nr_active_.load(); }
 
+  // The table frames handed out so far, and whether frame f's page was freed
+  // (a ghost view for the scenarios' checks; under mmu_lock).
+  int FramesUsed() const { return next_frame_.load(); }
+  bool FrameFreed(int f) const { return frame_freed_[f].load(); }
+  ShadowPage* FramePage(int f) const { return frames_[f].load(); }
+
   // is_obsolete_sp: invalid, or created under another mmu_valid_gen.
   bool IsObsolete(const ShadowPage* sp) const { return sp->invalid() || sp->mmu_valid_gen() != mmu_valid_gen(); }
 

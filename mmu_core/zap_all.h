@@ -84,7 +84,7 @@ restart:
     if (vm.ListLength() != before - 1) goto restart;
     sp = prev;
   }
-  vm.CommitZapPage(zapped);
+  if (!vm.mutations().Has(Mutation::M6_7)) vm.CommitZapPage(zapped);
 }
 
 // kvm_mmu_zap_all_fast. The caller's slots_lock is taken here (memslot

@@ -5,6 +5,17 @@
 // backed by the same pfn, and maps it again: the spte's value is the same, its
 // meaning is not. Config 0 uses an indirect page (shadow paging), config 1 a
 // direct one. Invariant: every W 0 -> 1 transition marks the gfn the spte maps.
+//
+// Who races with the fast page fault's cmpxchg here: an mmu_lock holder that
+// zaps the spte (drop_spte), lets the guest rewrite its pte and maps the same
+// pfn again (mmu_set_spte), then flushes (CPU 1). The other actors of the fast
+// page fault (write protection, dirty-log harvest, hardware A/D) are
+// fastpf-wp's and spte-volatile's.
+//
+// Contract:
+//   row                                                       checked by
+//   A1 a W 0->1 fix marks the gfn the spte maps now           Check: "unlogged write" (M5.1)
+//      (not the gfn it mapped when the fault read the gpte)
 #pragma once
 
 #include "mmu_core/scenarios/vm_common.h"

@@ -5,6 +5,27 @@
 // then accesses gfn 1 again through the MMIO spte. race=B: the same, through
 // the per-vCPU MMIO cache. race=C: the generation wraps; the vCPU hits an
 // ancient MMIO spte whose generation field is 0.
+//
+// Who races with an MMIO access (handle_mmio_page_fault, check_mmio_spte,
+// vcpu_match_mmio_gen; locking.rst, the brief §7):
+//   - the memslot update (install_new_memslots,                  CPU 1, every config
+//     kvm_swap_active_memslots) and its SRCU grace period
+//   - the wrap's zap of every MMIO spte                          race=C (inside the update)
+//     (kvm_mmu_invalidate_mmio_sptes)
+//   - another vCPU creating or hitting MMIO sptes                left out: a second reader of the
+//                                                                same generation writes nothing the
+//                                                                first one reads but the spte (race=A)
+//
+// Contract:
+//   row                                                       checked by
+//   G1 an MMIO hit (spte or cache) uses a decision made from  SpteHit/CacheHit: "stale MMIO hit"
+//      the memslots the vCPU sees, with no update in progress   (M7.1, M7.2, M7.3, M7.4, M7.5)
+//   G2 when the update returns, the new memslots are active   Check (M7.6)
+//      and their generation has no update-in-progress flag
+//   G3 an MMIO spte read before the wrap's zap may still hit  counted (residual-window hits), not
+//      once (the kernel's residual window, mmio.h)              failed
+//   G4 a gfn with a memslot never gets an MMIO spte           not checked (the sweep lists it:
+//                                                               UNCHECKED, FaultCreateMmioSpte)
 #pragma once
 
 #include "mmu_core/scenarios/vm_common.h"
@@ -29,6 +50,7 @@ class MmioGen {
       {Mutation::M7_3, "race=B", InvariantFails("stale MMIO hit")},
       {Mutation::M7_4, "race=C", InvariantFails("stale MMIO hit")},
       {Mutation::M7_5, "race=B", InvariantFails("stale MMIO hit")},
+      {Mutation::M7_6, "race=A", InvariantFails("memslot update incomplete")},
   };
   static constexpr Window kWindows[] = {
       {"the vCPU reads the generation while the memslot update is in progress", 1, "publish gen", "publish gen", 0,
@@ -82,7 +104,11 @@ class MmioGen {
     }
     hits_.store(hits);
   }
-  void Check() {}
+  // G2: the caller of the update relies on the new memslots being in force.
+  void Check() {
+    if (vm_.active() != &new_ || (new_.generation.load(std::memory_order_relaxed) & kMemslotGenUpdateInProgress) != 0)
+      sync::fail("memslot update incomplete: install_new_memslots returned with the update still in progress");
+  }
   void Observe(Observations& o) const {
     o.Add(0, "mmio hits", static_cast<u64>(hits_.load()));
     o.Add(0, "residual-window hits", static_cast<u64>(vm_.ResidualHits()));

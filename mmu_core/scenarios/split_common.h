@@ -8,6 +8,26 @@
 // same low word), and a present value is genuine iff its high part is 2j+1 or
 // 2j+2 where j is read from its low part. A torn present read is recognised on
 // the spot, without a lock and without a record of what was stored.
+//
+// Who races with the 32-bit split spte (__set_spte, __update_clear_spte_fast
+// and _slow, __get_spte_lockless; locking.rst, the brief §2):
+//   - the lockless reader (fast page fault,     split-tear, split-pnp, split-hw-ad (CPU 0)
+//     MMIO walk)
+//   - one mmu_lock writer: set, fast clear,     split-pnp (clear then set), split-tear (clear),
+//     slow clear, update                        split-hw-ad (update), split-slow-clear-d (slow clear)
+//   - hardware setting A/D in the low word      split-hw-ad, split-slow-clear-d
+//   - a second mmu_lock writer                  left out: mmu_lock serialises writers
+//
+// Contract:
+//   row                                                       checked by
+//   S1 a present value __get_spte_lockless returns was        Genuine(): "torn present spte"
+//      stored by a writer (up to A/D and W)                     (split-tear, split-pnp: M2.1-M2.6)
+//   S2 a clear leaves the spte non-present                    split-tear's Check
+//   S3 clear_spte_count counts the clears                     split-pnp's Check
+//   S4 a present->present update keeps the high word          split-hw-ad (M2.7)
+//   S5 the slow clear hands a hardware D to kvm_set_pfn_dirty  split-slow-clear-d (M2.8)
+//   S6 a set spte becomes visible to readers                  not checked (the sweep lists SetSpte's
+//                                                               low-word write as UNCHECKED)
 #pragma once
 
 #include "mmu_core/catalog/config.h"

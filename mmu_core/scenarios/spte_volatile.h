@@ -3,6 +3,21 @@
 // CPU 0 holds mmu_lock and zaps a (1,1,0) leaf with
 // mmu_spte_clear_track_bits; CPU 1 is a vCPU whose fast page fault makes it
 // writable and whose guest write makes the hardware set D.
+//
+// Who races with mmu_spte_clear_track_bits on a leaf (drop_spte; locking.rst
+// "volatile bits", the brief §3):
+//   - the fast page fault making the spte writable (cmpxchg)   CPU 1
+//   - hardware setting A/D on the guest's access                CPU 1, after the fault
+//   - other mmu_lock holders                                    left out: mmu_lock serialises them
+//   - lockless readers                                          left out: they write nothing (the
+//                                                               32-bit reader is split-tear's)
+//
+// Contract:
+//   row                                                       checked by
+//   V1 a guest write through a present spte reaches           Check: "lost dirty bit" (M3.1)
+//      kvm_set_pfn_dirty when the spte is dropped
+//   V2 an A bit the hardware set reaches kvm_set_pfn_accessed  not checked (the sweep lists the A
+//                                                               transfers as UNCHECKED)
 #pragma once
 
 #include "mmu_core/scenarios/vm_common.h"

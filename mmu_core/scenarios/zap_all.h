@@ -3,6 +3,27 @@
 // CPU 0 runs kvm_mmu_zap_all_fast, breaking mmu_lock after
 // every page; CPU 1 is a vCPU that keeps faulting (serving the reload
 // request when it sees it). Config 1 adds a second zapper (CPU 2) for M6.1.
+//
+// Who races with kvm_mmu_zap_all_fast (kvm_mmu_invalidate_zap_pages_in_memslot,
+// kvm_arch_flush_shadow_all; locking.rst, the brief §6):
+//   - a vCPU faulting, and dropping its obsolete root when it    zappers=1 (CPU 1)
+//     serves the reload request (kvm_mmu_free_obsolete_roots)
+//   - a second zapper (another memslot update)                    zappers=2 (M6.1: slots_lock)
+//   - lockless walkers of the zapped tables                       left out: walk-free (the free
+//                                                                 after the remote flush is the same)
+//   - mmu notifiers and zap_gfn_range                             left out: one mmu_lock section
+//                                                                 each, the lock break's window is ours
+//
+// Contract:
+//   row                                                       checked by
+//   Z1 when it returns no obsolete page is on the list        CheckNoStalePage, in the zapper and in
+//      (a pinned root is off it and invalid)                    Check (M6.1, M6.2, M6.6 livelock)
+//   Z2 no current page hangs off an obsolete or freed parent  Check (M6.3)
+//   Z3 every page older than the call is freed, or is a root  Check: CheckOldPagesGone (M6.7)
+//      a vCPU still pins, and then invalid (no leak)
+//   Z4 a zapped pinned root is invalid before the request     zap-root's R1 (M6.4)
+//   Z5 every vCPU ends on a current root                      not checked (the sweep lists it: UNCHECKED,
+//                                                               ZapAllFast's request deleted)
 #pragma once
 
 #include "mmu_core/scenarios/vm_common.h"
@@ -29,6 +50,7 @@ class ZapAll {
       {Mutation::M6_2, "zappers=1"},
       {Mutation::M6_3, "zappers=1"},
       {Mutation::M6_6, "zappers=1", Livelock()},
+      {Mutation::M6_7, "zappers=1", InvariantFails("leaked shadow page")},
   };
   static constexpr Window kWindows[] = {
       {"the vCPU takes mmu_lock between the zap's lock break and its relock", 0, "lock break", "take lock", 1,
@@ -56,6 +78,7 @@ class ZapAll {
     vm_.PageFault(v, 0, /*write=*/true);  // root + a child for gfns 0-1
     vm_.PageFault(v, 2, /*write=*/true);  // + a child for gfns 2-3: a lock break
                                           // falls between the two children
+    old_frames_ = vm_.FramesUsed();       // every page older than the zaps
   }
 
   void Thread(int cpu) {
@@ -74,6 +97,7 @@ class ZapAll {
   }
   void Check() {
     CheckNoStalePage();
+    CheckOldPagesGone();
     // No page of the current generation may hang off an obsolete or freed
     // parent: a fault under an obsolete root leaves it orphaned for good.
     LockScope lock(vm_.mmu_lock());
@@ -104,8 +128,20 @@ class ZapAll {
       if (vm_.IsObsolete(sp) || sp->ghost_epoch() < epoch) sync::fail("an obsolete shadow page survived kvm_mmu_zap_all_fast");
     }
   }
+  // Z3: every page that existed before the zaps is freed (the commit after
+  // the remote flush), or is a root the vCPU still pins, then invalid.
+  void CheckOldPagesGone() {
+    LockScope lock(vm_.mmu_lock());
+    for (int f = 0; f < old_frames_; ++f) {
+      if (vm_.FrameFreed(f)) continue;
+      ShadowPage* sp = vm_.FramePage(f);
+      if (sp->root_count().load() > 0 && sp->invalid()) continue;
+      sync::fail("leaked shadow page: a page older than kvm_mmu_zap_all_fast is neither freed nor a pinned root");
+    }
+  }
   Config cfg_;
   Vm vm_;
+  int old_frames_ = 0;
 };
 
 }  // namespace mmu::scenarios

@@ -223,14 +223,6 @@ inline constexpr Explanation kExplained[] = {
      "the check's own classification of a residual hit (race C), not kernel code"},
     {true, "mmu_core/mmio.h", "SpteHit residual_hits_.store(", "delete", Reason::kNotModelled,
      "a counter of the check (the residual window), not kernel code"},
-    {true, "mmu_core/mmio.h", "InstallNewMemslots Publish(next);", "delete", Reason::kUnchecked,
-     "the new memslots are never installed: the vCPU keeps deciding from the old ones, which are current; no row "
-     "checks what the caller of the update relies on (the new memslots are active when it returns)"},
-    {true, "mmu_core/mmio.h", "InstallNewMemslots PublishGen(next, final_gen);", "delete", Reason::kUnchecked,
-     "the generation stays update-in-progress for ever: every MMIO spte misses (the slow path); no row checks "
-     "that the update ends with the final generation published"},
-    {true, "mmu_core/mmio.h", "Publish active_.store(next", "delete", Reason::kUnchecked,
-     "as Publish deleted: the new memslots are never installed and no row checks that they are"},
     {true, "mmu_core/mmio.h", "MemslotsUpdated if ((gen & p_.format.GenMask()) != 0)", "drop-if",
      Reason::kConservative, "every update zaps the MMIO sptes, not only a wrap: more slow paths"},
     {true, "mmu_core/mmio.h", "MemslotsUpdated if (spte::IsMmio(spte_.ReadLocked()))", "negate,drop-if",
@@ -342,11 +334,6 @@ inline constexpr Explanation kExplained[] = {
     {true, "mmu_core/vm.h", "Add sp->next().store(nullptr);", "delete", Reason::kUnchecked,
      "the invalid list's link (the kernel's list_move to invalid_list): the scenarios' pages reach it with next "
      "already null or overwritten; no row checks the list's shape"},
-    {true, "mmu_core/vm.h", "Add if (tail_ != nullptr)", "drop-if", Reason::kUnchecked,
-     "with more than one page the invalid list keeps only the last: the others are never freed (a leak no row "
-     "checks)"},
-    {true, "mmu_core/vm.h", "Add tail_->next().store(sp);", "delete", Reason::kUnchecked,
-     "the invalid list loses all but its first page: they are never freed (a leak no row checks)"},
     {true, "mmu_core/vm.h", "SetWriteTracked ", "*", Reason::kUnchecked,
      "the write tracking of a shadowed gfn: no scenario's vCPU takes the slow fault after pt_protect, where it "
      "keeps the spte unwritable (the bounds check itself is never hit: every gfn is below nr_gfns)"},
@@ -356,9 +343,6 @@ inline constexpr Explanation kExplained[] = {
      "the allocation fails (nullptr): the fault gives up (PageFault breaks, MmuLoad has no root) and retries"},
     {true, "mmu_core/vm.h", "AllocShadowPage ", "drop-if,ror", Reason::kEquivalent,
      "a bounds check of the model's frame table: the scenarios' VMs never run out of frames"},
-    {true, "mmu_core/vm.h", "AllocShadowPage ListAdd(sp);", "delete", Reason::kUnchecked,
-     "a new page is not on active_mmu_pages: a zap never finds it (zap-all's check walks the list, so a page "
-     "missing from it escapes); no row checks that every live page is listed"},
     {true, "mmu_core/vm.h", "GetShadowPage if (sp->level() == level", "drop-if", Reason::kConservative,
      "no page is reused: every fault allocates a fresh one (more memory, same mappings)"},
     {true, "mmu_core/vm.h", "At(Step::", "delete", Reason::kNotModelled,
@@ -370,8 +354,9 @@ inline constexpr Explanation kExplained[] = {
      Reason::kUnchecked, "a current root is dropped and reloaded too (the fault serves the request twice): more "
      "work; a null root would crash, which no scenario reaches"},
     {true, "mmu_core/vm.h", "FreeObsoleteRoots ", "const,delete,negate,drop-if", Reason::kUnchecked,
-     "the pinned count and the free of the last reference of an invalid root: a root left pinned or never freed "
-     "is a leak, which no row checks"},
+     "the pinned count of a root the vCPU lets go of: a count that never drops leaves the root pinned, and "
+     "zap-all's Z3 accepts a root that is still pinned (and invalid); no row checks the count against the vCPUs "
+     "that hold the root"},
     {true, "mmu_core/vm.h", "CheckRequest if ((v.requests().load(std::memory_order_relaxed) & req) == 0)",
      "drop-if", Reason::kConservative,
      "every request counts as pending: the vCPU reloads its root and flushes its TLB on every entry"},
@@ -426,24 +411,10 @@ inline constexpr Explanation kExplained[] = {
     {true, "mmu_core/vm.h", "PrepareZapPage MmuSpteClearTrackBits(s, ctx_);", "delete", Reason::kUnchecked,
      "the zap does not clear (drop_spte) a leaf: its D never reaches kvm_set_pfn_dirty and the table is freed "
      "with it present; no scenario zaps a leaf table whose dirty state a check follows"},
-    {true, "mmu_core/vm.h", "PrepareZapPage if (sp->root_count().load() == 0)", "drop-if", Reason::kUnchecked,
-     "an unpinned page is treated as a pinned root: not freed, only marked invalid (a leak); zap-all's checks "
-     "accept an invalid page on the list"},
-    {true, "mmu_core/vm.h", "PrepareZapPage invalid_list.Add(sp);", "delete", Reason::kUnchecked,
-     "the zapped page is never freed (a leak, no row checks it)"},
     {true, "mmu_core/vm.h", "PrepareZapPage if (pinned_roots_stay_listed)", "drop-if", Reason::kEquivalent,
      "pinned_roots_stay_listed is the M6.6 switch, false in the correct core"},
-    {true, "mmu_core/vm.h", "PrepareZapPage sp->set_invalid();", "delete", Reason::kUnchecked,
-     "a zapped page is not marked invalid ([I1]): zap-all's pages are obsolete by generation anyway, and "
-     "zap-root's R1 (a vCPU on an invalid root has a reload pending) holds vacuously for a root left valid; no "
-     "row says that a zapped root ends invalid"},
-    {true, "mmu_core/vm.h", "CommitZapPage if (invalid_list.size() == 0)", "negate", Reason::kUnchecked,
-     "a non-empty invalid list is never flushed or freed (a leak), an empty one is flushed: no row checks that "
-     "zapped pages are freed"},
     {true, "mmu_core/vm.h", "CommitZapPage if (invalid_list.size() == 0)", "drop-if", Reason::kConservative,
      "an empty invalid list is flushed too: one flush more"},
-    {true, "mmu_core/vm.h", "CommitZapPage FreeShadowPage(sp);", "delete", Reason::kUnchecked,
-     "zapped pages are never freed (a leak): no row checks that zapped pages are freed"},
     {true, "mmu_core/vm.h", "CommitZapPage invalid_list.Clear();", "delete", Reason::kEquivalent,
      "the invalid list is a local that ends right after: clearing it changes nothing"},
     {true, "mmu_core/vm.h", "ToggleValidGen const std::uint8_t g", "const", Reason::kUnchecked,
@@ -478,11 +449,6 @@ inline constexpr Explanation kExplained[] = {
     {true, "mmu_core/zap_all.h", "ZapObsoletePages if (vm.ListLength() != before - 1)", "drop-if",
      Reason::kUnchecked, "the walk goes on from its saved prev after a zap that unlinked other pages: the "
      "scenarios' zaps unlink one page each (the children's parent is the root, zapped last)"},
-    {true, "mmu_core/zap_all.h", "ZapObsoletePages vm.CommitZapPage(zapped);", "delete", Reason::kUnchecked,
-     "the zapped pages are never flushed or freed (a leak): no row checks that they are freed"},
-    {true, "mmu_core/zap_all.h", "ZapAllFast vm.ToggleValidGen();", "delete", Reason::kUnchecked,
-     "no page becomes obsolete, so nothing is zapped; the check's ghost epoch moves with the toggle, so it sees "
-     "nothing stale: no row says that every page older than the call is gone when it returns"},
     {true, "mmu_core/zap_all.h", "ZapAllFast vm.MakeAllCpusRequest(kReqFreeObsoleteRoots", "delete",
      Reason::kUnchecked, "the vCPUs are not told to drop their obsolete roots: zap-all's vCPU re-checks the root "
      "under mmu_lock on its fault (kRetry) and never reloads; no row checks that a vCPU ends on a current root "

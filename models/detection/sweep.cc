@@ -542,8 +542,10 @@ void Sweep::Explain() {
       if (e.logical != r.logical || e.file != file) continue;
       if (text.find(e.match) == std::string::npos) continue;
       if (e.how != "*" && ("," + std::string(e.how) + ",").find("," + how + ",") == std::string::npos) continue;
-      used.insert(&e);
+      // Only a survivor keeps an explanation alive: one that matches killed
+      // rows alone is stale (the row it explained is killed now).
       if (r.kind == Row::kSurvived) {
+        used.insert(&e);
         r.kind = Row::kExplained;
         r.why = &e;
       }
