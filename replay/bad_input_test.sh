@@ -96,6 +96,9 @@ check "--engine qemu" 2 "replay: --engine: qemu not in {native,relacy} (replay -
 check "--timeout -1" 2 "replay: --timeout: Value -1 not in range 0.010000 to 86400.000000 (replay --help)" "$paolo" --timeout -1
 check "--timeout nan" 2 "replay: --timeout: Value nan is not a finite number (replay --help)" "$paolo" --timeout nan
 check "--lock-wait inf" 2 "replay: --lock-wait: Value inf is not a finite number (replay --help)" "$paolo" --lock-wait inf
+check "--max-executions 0" 2 "replay: --max-executions: Value 0 not in range 1 to 1099511627776 (replay --help)" \
+  "$paolo" --max-executions 0 --engine relacy
+check "--frobnicate" 2 "replay: The following argument was not expected: --frobnicate (replay --help)" "$paolo" --frobnicate
 check "no file" 2 "replay: no interleaving file given (replay --help)"
 
 # --json reports bad input as JSON too (stdout), on both engines.
