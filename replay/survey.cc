@@ -3,7 +3,8 @@
 // natively with the correct core (--mutation none), and under Relacy.
 //
 //   bazel run //replay:round_trip_survey                 every scenario
-//   round_trip_survey --replay R --model M... [--check] [--expect FILE] [--json FILE]
+//   bazel run //replay:round_trip_survey -- --search dpor   the counterexamples the reduced search writes
+//   round_trip_survey --replay R --model M... [--check] [--expect FILE] [--search S] [--json FILE]
 //
 // One row per twin: the three exit codes (0 held, 1 violated, 2 the order
 // cannot happen, 3 undecided) and the native verdict. Everything is read as
@@ -15,7 +16,10 @@
 // parse or resolve error, a crash, a timeout): every file a model writes must
 // be a table replay reads and runs. --expect FILE (JSON: scenario -> twin ->
 // {native, correct, relacy}) also pins the exit codes of the twins it lists;
-// replay/round_trips.json pins the survey in replay/README.md.
+// replay/round_trips.json pins the survey in replay/README.md. --search S
+// runs every twin with that search instead of its declared one (`dpor`: the
+// reduced search of models/dpor/); the pins are the declared searches', so
+// --expect is not checked then.
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -94,6 +98,8 @@ class Survey {
     app.add_option("--model", models_, "a model binary (//models:<target>); repeatable")->required();
     app.add_flag("--check", check_, "fail when a counterexample does not replay as a table (see the header)");
     app.add_option("--expect", expect_, "pinned exit codes (JSON: scenario -> twin -> {native, correct, relacy})");
+    app.add_option("--search", search_,
+                   "run the twins with this search instead of the declared one (--expect unchecked)");
     app.add_option("--json", json_out_, "write the rows here as JSON");
     try {
       app.parse(argc, argv);
@@ -107,6 +113,11 @@ class Survey {
         std::fprintf(stderr, "round_trip_survey: --expect %s: not a JSON object\n", expect_.c_str());
         return 2;
       }
+    }
+    if (!search_.empty() && !expect_.empty()) {
+      fmt::print("--search {}: the pinned exit codes of {} are the declared searches', not checked\n", search_,
+                 expect_);
+      expected_ = nlohmann::json();
     }
     char tmpl[] = "/tmp/round_trip_survey.XXXXXX";
     const char* d = ::mkdtemp(tmpl);
@@ -142,8 +153,9 @@ class Survey {
       row.model = target;
       row.twin = t.value("mutation", "");
       const std::string file = fmt::format("{}/{}_{}.txt", dir_, target, row.twin);
-      const stress::ChildResult run = stress::RunChild(
-          {model, "--variant", row.twin, "--no-history", "--counterexample-out", file}, {}, kModelTimeout);
+      std::vector<std::string> args = {model, "--variant", row.twin, "--no-history", "--counterexample-out", file};
+      if (!search_.empty()) args.insert(args.end(), {"--search", search_});
+      const stress::ChildResult run = stress::RunChild(args, {}, kModelTimeout);
       if (run.exit_code != 0 || !std::filesystem::exists(file)) {
         row.problem = fmt::format("model run {} without a counterexample", run.Describe());
       } else {
@@ -223,6 +235,7 @@ class Survey {
   std::vector<std::string> models_;
   bool check_ = false;
   std::string expect_;
+  std::string search_;
   std::string json_out_;
   nlohmann::json expected_;
   std::string dir_;
