@@ -125,10 +125,6 @@ inline constexpr Explanation kExplained[] = {
      "the fault gives up on every walk: the slow path maps the page"},
     {true, "mmu_core/fast_pf.h", "FastPageFault if (n == 0)", "drop-if", Reason::kEquivalent,
      "the walk is never empty: every scenario's vCPU has a root loaded"},
-    {true, "mmu_core/fast_pf.h", "FastPageFault const Vm::WalkStep last = steps[n - 1];", "const",
-     Reason::kUnchecked,
-     "the fastpf scenarios' VMs have one level (n = 1): steps[-1] lies before the walk, a non-present value, so "
-     "the fault gives up; no scenario runs the fast page fault on a deeper table"},
     {true, "mmu_core/fast_pf.h", "FastPageFault if (!spte::IsShadowPresent(spte) ||", "negate",
      Reason::kConservative,
      "a present leaf makes the fault give up (slow path); a non-present spte has no MMU-writable bit, so the "
