@@ -1,6 +1,6 @@
 // bazel run //models:sweep -- [--part barrier|logical|all] [--jobs N] [--json FILE] [--files F,...]
 //
-// The detection-power sweep (models/detection/README.md):
+// The detection-power sweep (models/README.md, "Detection power"):
 //
 //  barrier table  every ordered call site the models' threads reach (recorded
 //                 by the facade: --sites), weakened one at a time (--weaken
@@ -761,7 +761,7 @@ int Sweep::Main() {
 int main(int argc, char** argv) {
   using mmu::models::detection::Options;
   Options o;
-  CLI::App app("The detection-power sweep: the barrier table and the logical-mutation table (models/detection/README.md)",
+  CLI::App app("The detection-power sweep: the barrier table and the logical-mutation table (models/README.md, Detection power)",
                "sweep");
   app.add_option("--models", o.models, "model binaries (//models:<target>)");
   app.add_option("--mutants", o.mutants, "schemata binaries (//models:<target>_mutants)");
