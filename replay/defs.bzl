@@ -20,7 +20,7 @@ def replay_test(name, file, engine, exit, checks = [], args = [], size = "small"
     native.sh_test(
         name = name,
         size = size,
-        srcs = ["//replay:replay_expect.sh"],
+        srcs = ["//replay:testing/replay_expect.sh"],
         args = [
             "$(location //replay:replay)",
             "$(location //replay:json_check)",

@@ -15,7 +15,7 @@
 //   bazel test --config=fuzz //replay/fuzz:interleaving_fuzz_run   (30 s, CI)
 //   bazel build --config=fuzz --build_tag_filters= //replay/fuzz:interleaving_fuzz &&   (tagged manual)
 //     bazel-bin/replay/fuzz/interleaving_fuzz -max_total_time=600 CORPUS replay/interleavings replay/testdata/...
-// Without clang, interleaving_fuzz_smoke drives the same function (fuzz_smoke.cc).
+// Without clang, interleaving_fuzz_smoke drives the same function (testing/fuzz_smoke.cc).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// replay/fuzz/fuzz_smoke.cc: a bounded, deterministic stand-in for a
+// replay/fuzz/testing/fuzz_smoke.cc: a bounded, deterministic stand-in for a
 // libFuzzer run that needs no clang, in the default `bazel test`: feeds every
 // file named on the command line, and seeded mutations of them (byte flips,
 // deletions, duplications, tokens of the format, splices between files), to
