@@ -2,7 +2,8 @@
 //
 // Kernel: the CONFIG_X86_64 versions of __set_spte, __update_clear_spte_fast,
 // __update_clear_spte_slow and __get_spte_lockless (brief §3), plus the
-// fast page fault's try_cmpxchg64 and the hardware A/D update.
+// fast page fault's try_cmpxchg64, the hardware A/D update and the TDP MMU's
+// atomic bit clear (kvm_tdp_mmu_write_spte and friends use the same forms).
 //
 // The word is a plain u64 accessed atomically (boost::atomic_ref natively),
 // like the kernel's READ_ONCE/WRITE_ONCE/xchg/cmpxchg64 on *sptep.
@@ -69,6 +70,14 @@ class Spte64 {
     const bool ok = At(Step::CmpxchgSpte, [&] { return sync::cmpxchg(w_, seen, desired); });
     expected = seen;
     return ok;
+  }
+  // atomic64_fetch_and(~mask): clear bits, returning the old value (the
+  // TDP MMU's tdp_mmu_clear_spte_bits_atomic); fully ordered, one event.
+  u64 ClearBitsAtomic(u64 mask, sync::Loc l = sync::Loc::current()) {
+    return At(Step::ClearSpteBits, [&] {
+      sync::fence(std::memory_order_seq_cst, l);
+      return sync::rmw_then_mb([&] { return w_.fetch_and(~mask, std::memory_order_seq_cst, l); }, l);
+    });
   }
   // A plain store of a lockless writer (mutation M5.2, never the correct core).
   void PlainStore(u64 v) {

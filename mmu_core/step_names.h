@@ -74,7 +74,31 @@ namespace mmu {
   X(SrcuLock, "srcu read lock", "mmio", "srcu_read_lock: a vCPU enters a read-side section")          \
   X(SrcuUnlock, "srcu read unlock", "mmio", "srcu_read_unlock: the vCPU leaves it")                   \
   X(WriteMmioSpte, "write mmio spte", "mmio", "mark_mmio_spte stores an MMIO spte with a generation") \
-  X(MmioHit, "mmio hit", "mmio", "handle_mmio_page_fault accepts a cached MMIO translation")
+  X(MmioHit, "mmio hit", "mmio", "handle_mmio_page_fault accepts a cached MMIO translation")            \
+  /* mmu_lock as an rwlock, RCU (rwlock.h, rcu.h) */                                                  \
+  X(TakeReadLock, "take read lock", "lock", "read_lock(&kvm->mmu_lock) (the CPU may wait inside)")     \
+  X(RcuLock, "rcu read lock", "rcu", "rcu_read_lock: the CPU enters a read-side section")              \
+  X(RcuUnlock, "rcu read unlock", "rcu", "rcu_read_unlock: the CPU leaves it (its callbacks may run)") \
+  X(SyncRcu, "synchronize rcu", "rcu", "wait for every read-side section that has begun")             \
+  /* TDP MMU (tdp_mmu.h) */                                                                           \
+  X(ClearSpteBits, "clear spte bits", "tdp", "atomic64_fetch_and: clear A (aging) or D (clear dirty log)") \
+  X(UpdateStats, "update stats", "tdp", "kvm_update_page_stats: count a leaf in or out")             \
+  X(ReadRoots, "read roots", "tdp", "rcu_dereference of the first root on tdp_mmu_roots")            \
+  X(GetRoot, "get root", "tdp", "kvm_tdp_mmu_get_root: refcount_inc_not_zero(root->tdp_mmu_root_count)") \
+  X(PutRoot, "put root", "tdp", "kvm_tdp_mmu_put_root: refcount_dec_and_test")                       \
+  X(UnlinkRoot, "unlink root", "tdp", "list_del_rcu of a root whose count reached zero")             \
+  X(ExitGuest, "exit guest", "tdp", "VM exit: vcpu->mode = OUTSIDE_GUEST_MODE (release)")            \
+  /* mmu_invalidate_seq vs kvm_faultin_pfn */                                                         \
+  X(ReadSeq, "read seq", "invalidate", "snapshot kvm->mmu_invalidate_seq (then smp_rmb)")             \
+  X(LookupPfn, "lookup pfn", "invalidate", "gfn_to_pfn: read the host page table")                   \
+  X(CheckRetry, "check retry", "invalidate", "mmu_invalidate_retry_gfn: in progress, or seq moved")  \
+  X(StartInvalidate, "start invalidate", "invalidate", "kvm_mmu_invalidate_begin: in_progress++")    \
+  X(ChangeHostPte, "change host pte", "invalidate", "the host page table maps the gfn's page elsewhere") \
+  X(EndInvalidate, "end invalidate", "invalidate", "kvm_mmu_invalidate_end: seq++, wmb, in_progress--") \
+  /* shadow MMU leftovers: unsync, write flooding */                                                  \
+  X(SetUnsync, "set unsync", "unsync", "kvm_unsync_page: sp->unsync = 1 (then smp_wmb)")             \
+  X(ReadUnsync, "read unsync", "unsync", "kvm_mmu_sync_roots: smp_rmb, then read sp->unsync")         \
+  X(ResetFlood, "reset flooding count", "flood", "clear_sp_write_flooding_count on a page of the walk")
 
 enum class Step : std::uint8_t {
 #define MMU_STEP_ENUM(id, name, component, what) id,

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mmu_core/testing/spte_cases.h"
+#include "mmu_core/testing/tdp_cases.h"
 #include "mmu_core/testing/vm_cases.h"
 
 #define MMU_CORE_CASES(X)      \
@@ -20,4 +21,8 @@
   X(ZapAllFast)                \
   X(KernelScaleVm)             \
   X(MmioGeneration)            \
+  X(KernelRules)               \
+  X(RwLockRcu)                 \
+  X(TdpMmu)                    \
+  X(TdpInvalidate)             \
   X(ScenariosSequential)

@@ -28,6 +28,9 @@ void RunUnderRelacy(CaseFn fn) {
   rl::test_params p;
   p.search_type = rl::sched_random;
   p.iteration_count = 1;
+  // One execution runs a whole case (ScenariosSequential: every scenario in
+  // turn), longer than Relacy's livelock limit for one execution.
+  p.execution_depth_limit = 1 << 20;
   p.output_stream = &out;
   p.progress_stream = &out;
   const bool ok = rl::simulate<OneThread>(p);
