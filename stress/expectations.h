@@ -46,6 +46,9 @@ inline constexpr MutationExpectation kExpectations[] = {
     {"M2.7", true, "logic: a present->present update moves the high word (R1)", false},
     {"M2.8", true, "atomicity: load+store instead of xchg loses a concurrent hardware D bit", false},
     {"M3.1", true, "logic: a stale old value chooses the non-atomic update", false},
+    {"M3.2", true, "atomicity: a plain write of a stale value loses a bit set meanwhile (hardware D, aging's A clear)",
+     false},
+    {"M3.3", true, "logic: the atomic-write rule ignores aging without mmu_lock; the plain write is a stale value", false},
     {"M4.1", true,
      "store buffering, the one reordering x86 performs: the walker's READING store may wait in its store "
      "buffer while it loads the root spte, but the zapper must clear that spte and read the mode inside "
@@ -64,6 +67,10 @@ inline constexpr MutationExpectation kExpectations[] = {
      true},
     {"M4.6", true, "atomicity: a plain read and store of vcpu->requests loses a bit another CPU sets in between",
      false},
+    {"M4.7", true, "logic: a root whose count reached zero is taken again and used after its free", true},
+    {"M4.8", true, "logic: the grace period, and the free, may end before the flush that stops the hardware walker",
+     true},
+    {"M4.9", true, "logic: the page table is freed with no grace period for the lockless walker", true},
     {"M5.1", true, "logic: ABA on the pfn (cmpxchg guards the value, not the gfn)", false},
     {"M5.2", true, "atomicity: a plain store instead of cmpxchg", false},
     {"M5.3", true, "atomicity and a stale flush decision", false},
@@ -84,6 +91,16 @@ inline constexpr MutationExpectation kExpectations[] = {
     {"M7.5", true, "logic: generation protocol (race B)", false},
     {"M7.6", true, "logic: the update never completes (the final generation is never published); the check after "
      "the round sees it every time", false},
+    {"M9.3", true, "atomicity: a plain store instead of cmpxchg: both faults win", false},
+    {"M9.4", true, "logic: the loser of the cmpxchg runs the change handler too", false},
+    {"M9.5", true, "logic: the cleared value does not stop the fault's cmpxchg", false},
+    {"M9.6", true, "atomicity: read then write instead of xchg loses the fault's leaf", false},
+    {"M9.7", true, "logic: the cleared value is written before the flush", false},
+    {"M9.8", true, "logic: the retry check is made before mmu_lock is taken", false},
+    {"M9.10", false,
+     "drops the smp_rmb between two loads (the invalidate seq, then the host pte): x86 never reorders a load with "
+     "an older load",
+     false},
 };
 
 inline MutationExpectation ExpectationFor(mmu::Mutation m) {

@@ -21,4 +21,10 @@ SCENARIOS = {
     "zap_all": "ZapAll",
     "zap_root": "ZapRoot",
     "mmio_gen": "MmioGen",
+    "tdp_set_spte_atomic": "TdpSetSpteAtomic",
+    "tdp_removed_pt": "TdpRemovedPt",
+    "tdp_zap_spte_atomic": "TdpZapSpteAtomic",
+    "tdp_age": "TdpAge",
+    "tdp_invalidate_seq": "TdpInvalidateSeq",
+    "tdp_rcu_free": "TdpRcuFree",
 }
