@@ -34,6 +34,10 @@ class TdpAge {
       {Mutation::M3_2, "kernel=6.15", InvariantFails("lost A clear")},
       {Mutation::M3_3, "kernel=6.15", InvariantFails("lost A clear")},
   };
+  static constexpr Window kWindows[] = {
+      {"aging clears A between the write-lock holder's read of the leaf and its D clear", 1, "read spte",
+       "clear spte bits", 0, "clear spte bits"},
+  };
   static constexpr ModelSearch kSearch = {"full", "full search: 280 (kernel=6.15) and 642 (kernel=6.13) executions"};
 
   struct Config {

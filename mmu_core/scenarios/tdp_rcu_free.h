@@ -45,6 +45,12 @@ class TdpRcuFree {
       {Mutation::M4_8, "race=hw-walk", UseAfterFree()},
       {Mutation::M4_9, "race=walk; race=hw-walk", UseAfterFree()},
   };
+  static constexpr Window kWindows[] = {
+      {"the zap unlinks pt during the walker's read-side section", 0, "rcu read lock", "rcu read unlock", 1,
+       "write spte"},
+      {"the zap unlinks pt during the hardware walk", 0, "", "exit guest", 1, "write spte"},
+      {"the last put between the root lookup and the reference", 0, "read roots", "get root", 1, "put root"},
+  };
   static constexpr ModelSearch kSearch = {
       "full", "full search: 10k executions (race=walk), 3.2k (race=hw-walk) and 4.0k (race=root)"};
 

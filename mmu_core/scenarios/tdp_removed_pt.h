@@ -51,6 +51,12 @@ class TdpRemovedPt {
       {Mutation::M9_6, "teardown=shared", InvariantFails("page stats")},
       {Mutation::M3_2, "teardown=exclusive", InvariantFails("lost dirty bit")},
   };
+  static constexpr Window kWindows[] = {
+      {"the fault's cmpxchg into pt between its unlink and its freeze", 1, "cmpxchg spte", "xchg spte", 0,
+       "cmpxchg spte"},
+      {"the hardware's A/D update between the unlink of pt and the flush", 1, "write spte", "read mode", 0,
+       "set a/d"},
+  };
   static constexpr ModelSearch kSearch = {
       "full", "full search: 95k executions (teardown=shared, each kernel) and 4.0k (teardown=exclusive, each kernel)"};
 

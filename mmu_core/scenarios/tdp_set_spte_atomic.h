@@ -37,6 +37,10 @@ class TdpSetSpteAtomic {
       {Mutation::M9_3, "", InvariantFails("page stats")},
       {Mutation::M9_4, "", InvariantFails("page stats")},
   };
+  static constexpr Window kWindows[] = {
+      {"the other fault's cmpxchg between this fault's read of the entry and its own cmpxchg", 0, "read spte",
+       "cmpxchg spte", 1, "cmpxchg spte"},
+  };
   static constexpr ModelSearch kSearch = {
       "full", "full search: 36k executions (table=linked, each kernel) and 186k (table=missing)"};
 

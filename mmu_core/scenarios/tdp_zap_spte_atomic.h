@@ -27,6 +27,10 @@ class TdpZapSpteAtomic {
       {1, "kvm_tdp_mmu_map|kvm_tdp_mmu_page_fault"},
   };
   static constexpr Twin kTwins[] = {{Mutation::M9_7, "", InvariantFails("stale TLB entry")}};
+  static constexpr Window kWindows[] = {
+      {"the fault reads the entry while it is frozen, before the flush and the clear", 0, "cmpxchg spte",
+       "write spte", 1, "read spte"},
+  };
   static constexpr ModelSearch kSearch = {
       "bound:4",
       "context bound 4 (2.0k executions): the full search is 413k executions, about 20 s on the loaded machine, too "
