@@ -612,8 +612,9 @@ class TdpMmu {
       if (!rules_.IsPresent(s)) continue;
       if (KernelRules::IsLast(s, root->level())) {
         n += root->level() == level;
-      } else if (TdpPage* c = Child(s)) {
-        n += CountLeaves(c, level);
+      } else {
+        TdpPage* const c = Child(s);  // not a declaration in the condition: the schemata mutator rewrites conditions
+        if (c != nullptr) n += CountLeaves(c, level);
       }
     }
     return n;
