@@ -212,6 +212,7 @@ class TdpMmu {
   // kvm_tdp_mmu_get_vcpu_root_hpa: a root with one reference, on tdp_mmu_roots.
   TdpPage* MakeRoot() {
     TdpPage* root = AllocPage(p_.levels, 0);
+    if (root == nullptr) return nullptr;  // out of frames (AllocPage said so); g++ -O2 warns on the null path otherwise
     root->root_count().store(1, std::memory_order_relaxed);
     roots_.store(root, std::memory_order_relaxed);
     return root;
