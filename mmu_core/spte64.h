@@ -60,6 +60,11 @@ class Spte64 {
   u64 GetLockless() const {
     return At(Step::ReadSpte, [&] { return w_.load(std::memory_order_acquire); });  // [G1] pairs with [S1]
   }
+  // The hardware page walker's read: relaxed; what orders it with KVM's
+  // later loads is the VM exit and the barrier KVM puts after it (unsync.h).
+  u64 HwLoad() const {
+    return At(Step::ReadSpte, [&] { return w_.load(std::memory_order_relaxed); });
+  }
   // *sptep read by the mmu_lock holder.
   u64 ReadLocked() const {
     return At(Step::ReadSpte, [&] { return w_.load(std::memory_order_relaxed); });

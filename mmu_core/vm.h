@@ -38,7 +38,8 @@
 // wait for READING vCPUs), M4.4 (free in prepare_zap), M4.5 (the link
 // without [S1]), M4.6 (kvm_clear_request non-atomic), M6.2 (list_add_tail),
 // M6.3 (no obsolete-root check), M6.4 (role.invalid after the request), M6.6
-// (with zap_all.h: a zapped pinned root stays on active_mmu_pages, as in 3.11).
+// (with zap_all.h: a zapped pinned root stays on active_mmu_pages, as in 3.11),
+// M8.1 (write_flooding_count reset after the lockless walk ended).
 #pragma once
 
 #include <cstdint>
@@ -624,13 +625,24 @@ class Vm {
     if (sp->level() == 1) return false;  // 4K pages may go unsync instead
     return sp->write_flooding_count().fetch_add(1, std::memory_order_relaxed) + 1 >= 3;
   }
-  // shadow_page_table_clear_flood: a lockless walk resetting every page on the path.
+  // shadow_page_table_clear_flood: a lockless walk resetting every page on
+  // the path, inside the walk, so no page it touches can have been freed
+  // (§8); M8.1 resets after walk_shadow_page_lockless_end.
   void ShadowPageTableClearFlood(Vcpu& v, u64 gfn) {
     WalkStep steps[8];
     WalkLocklessBegin(v);
     const int n = GetSpteHierarchy(v, gfn, steps);
-    for (int i = 0; i < n; ++i) steps[i].sp->write_flooding_count().store(0, std::memory_order_relaxed);
-    WalkLocklessEnd(v);
+    const bool after_end = mut_.Has(Mutation::M8_1);
+    if (after_end) WalkLocklessEnd(v);
+    for (int i = 0; i < n; ++i) {
+      ShadowPage* sp = steps[i].sp;
+      CheckNotFreed(sp);
+      At(Step::ResetFlood, [&] {
+        sp->write_flooding_count().store(0, std::memory_order_relaxed);  // clear_sp_write_flooding_count
+        return sp->frame();
+      });
+    }
+    if (!after_end) WalkLocklessEnd(v);
   }
 
   // ---- kvm_mmu_zap_all_fast and kvm_zap_obsolete_pages: zap_all.h ----------

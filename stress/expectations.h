@@ -91,6 +91,15 @@ inline constexpr MutationExpectation kExpectations[] = {
     {"M7.5", true, "logic: generation protocol (race B)", false},
     {"M7.6", true, "logic: the update never completes (the final generation is never published); the check after "
      "the round sees it every time", false},
+    {"M8.1", true, "logic: the reset runs after the lockless walk that kept the page alive has ended", true},
+    {"M9.1", false,
+     "drops the smp_wmb between two stores (sp->unsync, then the spte's W): x86 never reorders a store with an "
+     "older store",
+     false},
+    {"M9.2", false,
+     "drops the smp_rmb between two loads (the spte's W, then sp->unsync): x86 never reorders a load with an older "
+     "load",
+     false},
     {"M9.3", true, "atomicity: a plain store instead of cmpxchg: both faults win", false},
     {"M9.4", true, "logic: the loser of the cmpxchg runs the change handler too", false},
     {"M9.5", true, "logic: the cleared value does not stop the fault's cmpxchg", false},

@@ -27,4 +27,6 @@ SCENARIOS = {
     "tdp_age": "TdpAge",
     "tdp_invalidate_seq": "TdpInvalidateSeq",
     "tdp_rcu_free": "TdpRcuFree",
+    "unsync": "Unsync",
+    "write_flood": "WriteFlood",
 }
