@@ -620,7 +620,9 @@ class TdpMmu {
     }
     return n;
   }
-  bool Freed(const TdpPage* sp) const { return frame_freed_[sp->frame()].load(); }
+  // By frame, not by page: a freed page may not be read (TdpPage::frame() of
+  // a freed page is a use after free).
+  bool FrameFreed(u64 frame) const { return frame_freed_[frame].load(); }
 
   // Natively a freed table is poisoned, not unmapped: say so at once.
   void CheckNotFreed(TdpPage* sp) {

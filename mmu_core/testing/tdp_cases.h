@@ -118,20 +118,21 @@ inline void CaseTdpMmu(CaseLog& log) {
   mmu.mmu_lock().ReadUnlock();
   MMU_EXPECT(log, mmu.Stats(1) == 2 && mmu.CountLeaves(root, 1) == 2);
   // Zapping the table freezes its entries, counts both leaves out and frees it after a grace period.
-  TdpPage* pt = mmu.Child(root->spt(0).ReadLocked());
+  const u64 pt_frame = mmu.Child(root->spt(0).ReadLocked())->frame();
   mmu.RecoverNxHugePage(root, 0, /*table_level=*/1);
   MMU_EXPECT(log, mmu.Stats(1) == 0 && mmu.CountLeaves(root, 1) == 0);
-  MMU_EXPECT(log, mmu.Freed(pt) && r.IsPresent(root->spt(0).ReadLocked()) == false);
+  MMU_EXPECT(log, mmu.FrameFreed(pt_frame) && r.IsPresent(root->spt(0).ReadLocked()) == false);
   MMU_EXPECT(log, mmu.pfns().Dirty(0x101) == false);  // mapped writable, never written (no D)
   // The root: a second reference, two puts; the last unlinks and frees it.
+  const u64 root_frame = root->frame();
   mmu.rcu().ReadLock();
   TdpPage* first = mmu.FirstRoot();
   MMU_EXPECT(log, first == root && mmu.GetRoot(root));
   mmu.rcu().ReadUnlock();
   mmu.PutRoot(root);
-  MMU_EXPECT(log, !mmu.Freed(root) && mmu.FirstRoot() == root);
+  MMU_EXPECT(log, !mmu.FrameFreed(root_frame) && mmu.FirstRoot() == root);
   mmu.PutRoot(root);
-  MMU_EXPECT(log, mmu.Freed(root) && mmu.FirstRoot() == nullptr);
+  MMU_EXPECT(log, mmu.FrameFreed(root_frame) && mmu.FirstRoot() == nullptr);
 }
 
 inline void CaseTdpInvalidate(CaseLog& log) {
