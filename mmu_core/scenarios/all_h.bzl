@@ -8,9 +8,13 @@ def _all_h():
         "// from mmu_core/scenarios/list.bzl (edit the list, not this file).",
         "//",
         "// MMU_SCENARIOS(X) expands X(Type, target) for each scenario, where Type is",
-        "// the class in mmu::scenarios and target its Bazel target name.",
+        "// the class in mmu::scenarios and target its Bazel target name;",
+        "// AllScenarioInfo() is every scenario's facts, in list order.",
         "#pragma once",
         "",
+        "#include <vector>",
+        "",
+        '#include "mmu_core/catalog/scenario_info.h"',
     ]
     lines += ['#include "mmu_core/scenarios/%s.h"' % t for t in SCENARIOS]
     lines += ["", "#define MMU_SCENARIOS(X) \\"]
@@ -19,6 +23,13 @@ def _all_h():
     for t, c in SCENARIOS.items():
         lines.append("static_assert(Scenario<%s>, \"%s does not provide what mmu_core/scenario.h asks\");" % (c, c))
         lines.append("static_assert(NameMatchesTarget(%s::kName, \"%s\"), \"%s's kName is not its target's\");" % (c, t, c))
+    lines += [
+        "",
+        "inline const std::vector<ScenarioInfo>& AllScenarioInfo() {",
+        "  static const std::vector<ScenarioInfo> all{",
+    ]
+    lines += ["      DescribeScenario<%s>()," % c for c in SCENARIOS.values()]
+    lines += ["  };", "  return all;", "}"]
     lines += ["}  // namespace mmu::scenarios", ""]
     return "\n".join(lines)
 

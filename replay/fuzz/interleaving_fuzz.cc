@@ -36,16 +36,7 @@ namespace {
 using namespace mmu;
 using namespace mmu::replay;
 
-const std::vector<ScenarioInfo>& Catalogue() {
-  static const std::vector<ScenarioInfo> cat = [] {
-    std::vector<ScenarioInfo> out;
-#define MMU_FUZZ_INFO(Type, target) out.push_back(DescribeScenario<scenarios::Type>());
-    MMU_SCENARIOS(MMU_FUZZ_INFO)
-#undef MMU_FUZZ_INFO
-    return out;
-  }();
-  return cat;
-}
+const std::vector<ScenarioInfo>& Catalogue() { return scenarios::AllScenarioInfo(); }
 
 // A property that does not hold: say which, then abort (libFuzzer keeps the input).
 void RequireAt(bool ok, int line) {

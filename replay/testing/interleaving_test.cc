@@ -307,13 +307,7 @@ TEST_CASE("Write() output parses back to the same table") {
 
 // --- resolution -------------------------------------------------------------
 
-std::vector<ScenarioInfo> Catalogue() {
-  std::vector<ScenarioInfo> out;
-#define MMU_TEST_INFO(Type, target) out.push_back(DescribeScenario<scenarios::Type>());
-  MMU_SCENARIOS(MMU_TEST_INFO)
-#undef MMU_TEST_INFO
-  return out;
-}
+const std::vector<ScenarioInfo>& Catalogue() { return scenarios::AllScenarioInfo(); }
 
 Resolved ResolveOk(const std::string& text, Overrides ov = {}) {
   const Interleaving il = Parse(text);
