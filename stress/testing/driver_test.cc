@@ -220,10 +220,15 @@ TEST_CASE("race windows: the read falls after the write or before it, and counts
   REQUIRE(r.windows.size() == 1);
   const stress::WindowTally& w = r.windows[0];
   CHECK(w.name == "the read after the write");
-  CHECK(w.inside + w.before == 2000);
+  // The span runs to the end of the round, so a read is inside or before it;
+  // but the stamps come from two CPUs' timestamp counters, and a read stamped
+  // at the very tick of the write is neither (the tally counts it "after";
+  // by Classify in stress/windows.h a tie is the only way to land there).
+  // A cold ThreadSanitizer run on this 2-vCPU VM had 23 such rounds of 2000.
+  CHECK(w.inside + w.before + w.after == 2000);
+  CHECK(w.after <= 200);
   CHECK(w.inside > 500);
   CHECK(w.before > 500);
-  CHECK(w.after == 0);  // the span runs to the end of the round
   CHECK(w.not_run == 0);
   // With delays, every round lands in exactly one column too.
   const stress::RunResult n = stress::RunScenario<Toy>(ToyInfo(), Spec({2}, 64));
